@@ -1,0 +1,5 @@
+export * from './clock.js';
+export * from './manual-clock.js';
+export * from './random.js';
+export * from './abort.js';
+export * from './events.js';

@@ -1,0 +1,29 @@
+/**
+ * The stable error catalogue. Each code maps to one JSON-RPC code and one HTTP status (used where the
+ * error ends a request before any JSON-RPC exchange, or for modern-era responses). docs/errors.md mirrors
+ * this table; test/unit/errors-doc.test.ts keeps them in sync.
+ */
+export const ERROR_CODES = {
+  GW_PARSE_ERROR: { rpc: -32700, http: 400, summary: 'The body is not valid JSON.' },
+  GW_INVALID_REQUEST: { rpc: -32600, http: 400, summary: 'The message is not a valid JSON-RPC 2.0 request (or is a batch).' },
+  GW_METHOD_NOT_FOUND: { rpc: -32601, http: 404, summary: 'The method is unknown, or removed in the caller’s protocol era.' },
+  GW_INVALID_PARAMS: { rpc: -32602, http: 400, summary: 'A parameter is missing or malformed; the message names it.' },
+  GW_NOT_FOUND: { rpc: -32602, http: 404, summary: 'No tool, prompt or resource has the requested name or URI.' },
+  GW_INTERNAL: { rpc: -32603, http: 500, summary: 'An unexpected gateway fault; the log line with the request id has details.' },
+  GW_HEADER_MISMATCH: { rpc: -32020, http: 400, summary: 'Mcp-Method / Mcp-Name / MCP-Protocol-Version disagree with the body.' },
+  GW_MISSING_CLIENT_CAPABILITY: { rpc: -32021, http: 400, summary: 'The call needs a client capability the caller did not declare.' },
+  GW_UNSUPPORTED_VERSION: { rpc: -32022, http: 400, summary: 'The protocol version is not supported; data.supported lists those that are.' },
+  GW_SESSION_NOT_FOUND: { rpc: -32001, http: 404, summary: 'The Mcp-Session-Id is unknown, expired or terminated; initialize again.' },
+  GW_SESSION_REQUIRED: { rpc: -32600, http: 400, summary: 'A legacy request arrived without the Mcp-Session-Id header.' },
+  GW_FORBIDDEN_ORIGIN: { rpc: -32600, http: 403, summary: 'The Origin or Host header is not allowed (DNS-rebinding protection).' },
+  GW_PAYLOAD_TOO_LARGE: { rpc: -32600, http: 413, summary: 'The request body exceeds the configured limit.' },
+  GW_TIMEOUT: { rpc: -32001, http: 504, summary: 'A deadline or per-attempt timeout expired; data.limitMs names the limit.' },
+  GW_UPSTREAM_UNAVAILABLE: { rpc: -32003, http: 502, summary: 'The upstream could not be reached, crashed or closed; data.maybeExecuted tells whether it may have run.' },
+  GW_UPSTREAM_PROTOCOL: { rpc: -32005, http: 502, summary: 'The upstream sent something that is not valid MCP (malformed, oversized, wrong id).' },
+  GW_CIRCUIT_OPEN: { rpc: -32004, http: 503, summary: 'The upstream’s circuit breaker is open; data.retryAfterMs says when it will be probed.' },
+  GW_OVERLOADED: { rpc: -32000, http: 503, summary: 'A bulkhead or queue is full; the call was shed without reaching the upstream.' },
+  GW_CANCELLED: { rpc: -32800, http: 499, summary: 'The caller cancelled the request (never sent on the wire; logged and counted).' },
+  GW_SHUTTING_DOWN: { rpc: -32000, http: 503, summary: 'The gateway is draining; retry against another instance.' },
+} as const satisfies Record<string, { rpc: number; http: number; summary: string }>;
+
+export type GatewayErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,66 @@
+import type { Clock } from '../core/index.js';
+import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/index.js';
+
+/** Who is calling: set by the transport's authentication, read by authorization and audit. */
+export interface Principal {
+  readonly id: string;
+  readonly kind: 'anonymous' | 'api-key' | 'jwt';
+  readonly roles: readonly string[];
+}
+
+/** Where a call goes: the upstream and the name the upstream knows it by. */
+export interface Route {
+  readonly upstream: string;
+  readonly kind: 'tool' | 'prompt' | 'resource' | 'completion' | 'list' | 'other';
+  /** The client-visible name (namespaced tool or prompt, or resource URI). */
+  readonly name: string;
+  /** The upstream's own name for it. */
+  readonly target: string;
+}
+
+/** The path back to the caller: notifications and server→client requests related to this call. */
+export interface CallerChannel {
+  /** Sends a notification to the caller on this call's stream (progress, log message). */
+  notify(message: JsonRpcNotification): void;
+  /** Relays a server→client request (sampling, elicitation, roots) and resolves with the caller's result. */
+  request(message: Omit<JsonRpcRequest, 'id' | 'jsonrpc'>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** Capabilities the caller declared (legacy: at initialize; modern: per request). */
+  readonly capabilities: Readonly<Record<string, unknown>>;
+}
+
+/** Mutable per-call facts that policies must share (set once, read by outer policies). */
+export interface CallState {
+  /** True once anything (progress, a log line, a relayed request) reached the caller: retries are unsafe after that. */
+  committed: boolean;
+  /** Attempts made upstream, for audit and logs. */
+  attempts: number;
+}
+
+/** The immutable context of one call through the pipeline; policies derive narrower copies with spread. */
+export interface CallContext {
+  /** Gateway-wide unique id, on every log line about the call. */
+  readonly requestId: string;
+  /** The caller's JSON-RPC id. */
+  readonly rpcId: RequestId;
+  readonly method: string;
+  readonly route: Route;
+  /** Params as the upstream will receive them (original name, caller's `_meta` without gateway keys). */
+  readonly params: Params;
+  readonly principal: Principal;
+  readonly era: 'legacy' | 'modern';
+  readonly sessionId: string | undefined;
+  /** Aborted on caller cancel, disconnect, deadline expiry or shutdown. */
+  readonly signal: AbortSignal;
+  /** Absolute monotonic deadline in ms (Clock.now() scale); Infinity when none. */
+  readonly deadline: number;
+  readonly clock: Clock;
+  readonly caller: CallerChannel;
+  readonly state: CallState;
+  /** Replica chosen by the replica policy; dispatch uses it. */
+  readonly replica?: number;
+  /** Per-attempt progress hook: a per-attempt timer may extend on progress. */
+  readonly onProgress?: () => void;
+}
+
+/** A JSON-RPC result object. */
+export type CallResult = Record<string, unknown>;

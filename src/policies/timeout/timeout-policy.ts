@@ -1,0 +1,42 @@
+import { anySignal } from '../../core/index.js';
+import { errors } from '../../errors/index.js';
+import type { CallContext, CallResult, Next, Policy } from '../../pipeline/index.js';
+import { noopPolicy } from '../../pipeline/index.js';
+
+export interface TimeoutOptions {
+  /** Limit in ms; 0 or absent turns the policy off. */
+  readonly timeoutMs?: number;
+  /** Named in the GW_TIMEOUT error so the caller knows which limit fired. */
+  readonly scope?: string;
+}
+
+/**
+ * A real per-call timeout: the call's signal aborts at `min(now + timeoutMs, ctx.deadline)` and the
+ * caller gets GW_TIMEOUT naming the limit. The abort reaches the upstream as a cancellation.
+ */
+export function createTimeoutPolicy(options: TimeoutOptions): Policy {
+  const timeoutMs = options.timeoutMs ?? 0;
+  if (timeoutMs <= 0) return noopPolicy;
+  const scope = options.scope ?? 'call timeout';
+  return {
+    name: 'timeout',
+    async execute(ctx: CallContext, next: Next): Promise<CallResult> {
+      const { clock } = ctx;
+      const deadline = Math.min(ctx.deadline, clock.now() + timeoutMs);
+      const limitMs = Math.max(0, Math.round(deadline - clock.now()));
+      const controller = new AbortController();
+      const timeoutError = errors.timeout(ctx.deadline < clock.now() + timeoutMs ? Math.round(ctx.deadline - clock.now()) : timeoutMs, scope);
+      const timer = clock.setTimeout(() => controller.abort(timeoutError), limitMs);
+      const linked = anySignal([ctx.signal, controller.signal]);
+      try {
+        return await next({ ...ctx, signal: linked.signal, deadline });
+      } catch (err) {
+        if (controller.signal.aborted && !ctx.signal.aborted) throw timeoutError;
+        throw err;
+      } finally {
+        clock.clearTimeout(timer);
+        linked.dispose();
+      }
+    },
+  };
+}

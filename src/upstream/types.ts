@@ -1,0 +1,60 @@
+import type { Emitter } from '../core/index.js';
+import type { Era, JsonRpcNotification, JsonRpcRequest, Params } from '../protocol/index.js';
+
+/** What a server→client request handler returns: the caller's result object. */
+export type ServerRequestHandler = (request: JsonRpcRequest, signal: AbortSignal) => Promise<Record<string, unknown>>;
+
+/** Options for one upstream request. */
+export interface UpstreamRequestOptions {
+  /** Aborting sends the upstream a cancellation (stdio/legacy: notifications/cancelled; modern HTTP: closes the stream). */
+  readonly signal: AbortSignal;
+  /** Progress for this request; present ⇒ a progress token is sent upstream and mapped back. */
+  readonly onProgress?: (progress: { progress: number; total?: number; message?: string }) => void;
+  /** Other notifications related to this request (log messages on its stream, ...). */
+  readonly onNotification?: (message: JsonRpcNotification) => void;
+  /** Server→client requests related to this request (sampling, elicitation, roots). */
+  readonly onRequest?: ServerRequestHandler;
+  /** Extra `_meta` entries to send (modern envelope keys are added by the connection itself). */
+  readonly meta?: Record<string, unknown>;
+}
+
+/** Facts learnt at the handshake. */
+export interface UpstreamInfo {
+  readonly era: Era;
+  readonly protocolVersion: string;
+  readonly serverInfo: { name: string; version: string; [k: string]: unknown };
+  readonly capabilities: Record<string, unknown>;
+  readonly instructions: string | undefined;
+}
+
+export type UpstreamState = 'idle' | 'connecting' | 'ready' | 'restarting' | 'down' | 'closed';
+
+export interface UpstreamEvents extends Record<string, unknown> {
+  /** Notifications not tied to a request: list_changed, resources/updated, unrelated log messages. */
+  notification: JsonRpcNotification;
+  state: { state: UpstreamState; reason?: string };
+  /** A stdio child exited (crash or stop) — the supervisor reacts; breakers may listen. */
+  exit: { code: number | null; signal: string | null; restarts: number };
+}
+
+/**
+ * One upstream MCP server (one replica). Adapters: stdio (supervised child), Streamable HTTP (pooled
+ * keep-alive client) and legacy HTTP+SSE. Requests are raw JSON-RPC: params pass verbatim, results
+ * return verbatim, upstream errors reject with UpstreamRpcError (code/message/data unchanged), and
+ * transport failures reject with GatewayError GW_UPSTREAM_UNAVAILABLE / GW_UPSTREAM_PROTOCOL at once.
+ */
+export interface UpstreamConnection {
+  readonly name: string;
+  readonly events: Emitter<UpstreamEvents>;
+  readonly state: UpstreamState;
+  /** Set once the first handshake succeeded. */
+  readonly info: UpstreamInfo | undefined;
+  /** Connects and performs the handshake (era negotiated and cached); resolves when ready. */
+  start(): Promise<void>;
+  request(method: string, params: Params | undefined, options: UpstreamRequestOptions): Promise<Record<string, unknown>>;
+  notify(method: string, params?: Params): Promise<void>;
+  /** Handler for server→client requests that arrive unrelated to any in-flight request. */
+  setFallbackRequestHandler(handler: ServerRequestHandler | undefined): void;
+  /** Stops for good: cancels in-flight requests, reaps the process tree / closes the session. */
+  close(): Promise<void>;
+}
