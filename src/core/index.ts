@@ -3,3 +3,4 @@ export * from './manual-clock.js';
 export * from './random.js';
 export * from './abort.js';
 export * from './events.js';
+export * from './logger.js';

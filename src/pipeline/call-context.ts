@@ -1,4 +1,4 @@
-import type { Clock } from '../core/index.js';
+import type { Clock, Logger } from '../core/index.js';
 import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/index.js';
 
 /** Who is calling: set by the transport's authentication, read by authorization and audit. */
@@ -54,8 +54,12 @@ export interface CallContext {
   /** Absolute monotonic deadline in ms (Clock.now() scale); Infinity when none. */
   readonly deadline: number;
   readonly clock: Clock;
+  /** Bound to request id, session, principal, upstream and tool on first use. */
+  readonly log: Logger;
   readonly caller: CallerChannel;
   readonly state: CallState;
+  /** The caller's progress token (stripped from `params`); upstream progress is re-mapped onto it. */
+  readonly progressToken?: string | number;
   /** Replica chosen by the replica policy; dispatch uses it. */
   readonly replica?: number;
   /** Per-attempt progress hook: a per-attempt timer may extend on progress. */

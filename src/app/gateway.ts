@@ -1,0 +1,137 @@
+import type { AddressInfo } from 'node:net';
+import type { Clock, Logger } from '../core/index.js';
+import { systemClock } from '../core/index.js';
+import type { BreakwaterConfig } from '../config/index.js';
+import { Aggregator, createDispatch, type AggregatedUpstream } from '../router/index.js';
+import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayInfo } from '../session/index.js';
+import { HttpServer, McpEndpoint } from '../transport/http/index.js';
+import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
+import { PipelineCompiler } from './pipeline-compiler.js';
+import { upstreamSpecs } from './upstream-specs.js';
+import { VERSION } from './version.js';
+
+export interface GatewayOptions {
+  readonly config: BreakwaterConfig;
+  readonly log: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * The composition root: builds every component from the frozen config, starts them in order
+ * (listener first, so cold start is not held hostage by slow upstreams), and drains them in reverse.
+ */
+export class Gateway {
+  readonly upstreams = new Map<string, UpstreamConnection[]>();
+  readonly aggregator: Aggregator;
+  readonly layer: SessionLayer;
+  readonly pipelines: PipelineCompiler;
+  #http: HttpServer | undefined;
+  #address: AddressInfo | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(private readonly options: GatewayOptions) {
+    const { config, log } = options;
+    const clock = options.clock ?? systemClock;
+    const aggregated: AggregatedUpstream[] = [];
+    for (const [name, upstream] of Object.entries(config.upstreams)) {
+      if (!upstream.enabled) continue;
+      const replicas = upstreamSpecs(name, upstream).map((spec) => createUpstreamConnection(spec, { clock, log: log.child({ upstream: spec.name }) }));
+      this.upstreams.set(name, replicas);
+      aggregated.push({
+        naming: { name, namespace: { prefix: upstream.prefix, separator: config.namespace.separator }, allow: upstream.tools.allow, deny: upstream.tools.deny },
+        connection: replicas[0]!,
+      });
+    }
+    this.aggregator = new Aggregator(aggregated);
+    this.pipelines = new PipelineCompiler(config, createDispatch((upstream, replica) => this.upstreams.get(upstream)?.[replica ?? 0]));
+    const sessions = new SessionStore({ idleTimeoutMs: config.server.sessions.idleTimeoutMs, maxSessions: config.server.sessions.maxSessions, clock });
+    const hub = new SubscriptionHub(this.aggregator, sessions, log);
+    const info: GatewayInfo = { serverInfo: { name: config.server.name, version: VERSION }, instructions: () => this.#instructions() };
+    const dispatcher = new Dispatcher({
+      aggregator: this.aggregator,
+      pipelines: this.pipelines,
+      hub,
+      info,
+      clock,
+      log,
+      cacheHints: { ttlMs: 0, cacheScope: 'private' },
+      listWaitMs: 10_000,
+    });
+    this.layer = new SessionLayer(sessions, dispatcher, hub, info, log);
+  }
+
+  /** Starts upstreams and the aggregate (and, unless `listen` is false, the HTTP listener). */
+  async start(listen = true): Promise<void> {
+    const { config, log } = this.options;
+    this.layer.hub.start();
+    this.aggregator.start();
+    if (listen) {
+      const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes);
+      this.#http = new HttpServer(
+        {
+          host: config.server.host,
+          port: config.server.port,
+          path: config.server.path,
+          allowedHosts: config.server.allowedHosts,
+          allowedOrigins: config.server.allowedOrigins,
+          log,
+          readiness: () => this.readiness(),
+        },
+        endpoint,
+      );
+      this.#address = await this.#http.listen();
+    }
+    for (const [name, replicas] of this.upstreams)
+      for (const r of replicas)
+        r.start().catch((err: unknown) => log.warn({ upstream: name, err: err instanceof Error ? err.message : String(err) }, 'upstream failed to start'));
+  }
+
+  /** The MCP endpoint URL (after start). */
+  get url(): string {
+    const a = this.#address;
+    if (!a) throw new Error('gateway not listening');
+    const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+    return `http://${host}:${a.port}${this.options.config.server.path}`;
+  }
+
+  /** Ready when not draining and every enabled upstream has completed a handshake at least once. */
+  readiness(): { ready: boolean; details: Record<string, unknown> } {
+    const upstreams: Record<string, string> = {};
+    let ready = !this.layer.draining;
+    for (const [name, replicas] of this.upstreams) {
+      upstreams[name] = replicas.map((r) => r.state).join(',');
+      if (!replicas.some((r) => r.state === 'ready')) ready = false;
+    }
+    return { ready, details: { upstreams, sessions: this.layer.sessions.size } };
+  }
+
+  /**
+   * Graceful stop: refuse new work, let in-flight calls finish up to the drain deadline, then close
+   * sessions, connections and upstreams (reaping child process trees). Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      const { log, config } = this.options;
+      this.layer.startDrain();
+      this.#http?.stopAccepting();
+      const drained = (await this.#http?.idle(config.server.drainTimeoutMs)) ?? true;
+      if (!drained) log.warn({ active: this.#http?.activeRequests }, 'drain deadline reached; closing remaining calls');
+      this.layer.sessions.closeAll();
+      this.layer.hub.stop();
+      this.aggregator.stop();
+      this.#http?.destroyAll();
+      await Promise.allSettled([...this.upstreams.values()].flat().map((u) => u.close()));
+      await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));
+    })();
+    return this.#stopping;
+  }
+
+  #instructions(): string | undefined {
+    const parts: string[] = [];
+    for (const [name, replicas] of this.upstreams) {
+      const text = replicas[0]?.info?.instructions;
+      if (text) parts.push(`## ${name}\n${text}`);
+    }
+    return parts.length ? parts.join('\n\n') : undefined;
+  }
+}

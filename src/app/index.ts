@@ -1,0 +1,3 @@
+export * from './gateway.js';
+export * from './pipeline-compiler.js';
+export * from './policy-scope.js';

@@ -1,0 +1,59 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseConfig } from '../config/index.js';
+import { createLogger } from '../observability/logger.js';
+import { flag, parseArgs } from './args.js';
+import { runGateway } from './run-gateway.js';
+
+const require = createRequire(import.meta.url);
+
+/** Path of an installed MCP server package's entry script (run with this Node, no npx, no network). */
+function serverEntry(pkg: string): string {
+  return join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'index.js');
+}
+
+/**
+ * `breakwater demo`: the gateway on 127.0.0.1 in front of three real MCP servers from npm
+ * (everything, filesystem on a scratch folder, memory), with embedded defaults and no config file.
+ */
+export async function runDemo(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const scratch = mkdtempSync(join(tmpdir(), 'breakwater-demo-'));
+  writeFileSync(join(scratch, 'hello.txt'), 'Hello from the Breakwater demo.\n');
+  const node = process.execPath;
+  const { config } = parseConfig(
+    {
+      server: { host: '127.0.0.1', port: Number(flag(args, 'port') ?? 8080) },
+      logging: { level: flag(args, 'log-level') ?? 'warn' },
+      upstreams: {
+        everything: { command: node, args: [serverEntry('@modelcontextprotocol/server-everything'), 'stdio'] },
+        fs: { command: node, args: [serverEntry('@modelcontextprotocol/server-filesystem'), scratch] },
+        memory: { command: node, args: [serverEntry('@modelcontextprotocol/server-memory')], env: { MEMORY_FILE_PATH: join(scratch, 'memory.jsonl') } },
+      },
+    },
+    '<demo>',
+  );
+  const log = createLogger({ level: config.logging.level });
+  return runGateway(config, log, (gateway) => {
+    const url = gateway.url;
+    const echo = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"everything__echo","arguments":{"message":"hello"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`;
+    process.stdout.write(
+      [
+        `breakwater listening on ${url}`,
+        `  upstreams: everything (server-everything), fs (server-filesystem on ${scratch}), memory (server-memory)`,
+        '',
+        'Try it (in another terminal, from this folder):',
+        `  npx breakwater client list --url ${url}`,
+        `  npx breakwater client call --url ${url} --tool everything__echo --args '{"message":"hello"}'`,
+        `  npx breakwater client call --url ${url} --era modern --tool fs__read_text_file --args '{"path":"${join(scratch, 'hello.txt')}"}'`,
+        'or with curl (stateless 2026-07-28 request):',
+        `  curl -s ${url} -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: tools/call' -H 'mcp-name: everything__echo' -d '${echo}'`,
+        '',
+        'Ctrl-C drains and stops.',
+        '',
+      ].join('\n'),
+    );
+  });
+}

@@ -1,0 +1,41 @@
+import { pino, type DestinationStream } from 'pino';
+import type { Logger } from '../core/index.js';
+
+/** Keys whose values never reach a log line, wherever they appear. */
+export const REDACT_PATHS = [
+  'authorization',
+  '*.authorization',
+  '*.headers.authorization',
+  '*.headers.cookie',
+  '*.headers["x-api-key"]',
+  'headers.authorization',
+  'headers.cookie',
+  '*.env',
+  'env',
+  '*.token',
+  '*.apiKey',
+  '*.password',
+  '*.secret',
+];
+
+export interface LoggerOptions {
+  readonly level: string;
+  /** Where lines go: stdout by default, stderr for `breakwater stdio` (stdout carries the protocol). */
+  readonly destination?: DestinationStream | 1 | 2;
+}
+
+/** The process logger: pino JSON, secrets redacted, one line per event. */
+export function createLogger(options: LoggerOptions): Logger {
+  const dest = options.destination;
+  const stream = typeof dest === 'number' ? pino.destination({ fd: dest, sync: false }) : dest;
+  return pino(
+    {
+      level: options.level,
+      base: { service: 'breakwater' },
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    stream,
+  ) as unknown as Logger;
+}

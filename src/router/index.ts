@@ -1,0 +1,5 @@
+export * from './namespacing.js';
+export * from './route-table.js';
+export * from './resource-index.js';
+export * from './aggregator.js';
+export * from './dispatch.js';

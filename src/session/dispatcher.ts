@@ -1,0 +1,176 @@
+import type { Clock, Logger } from '../core/index.js';
+import { lazyChild } from '../core/index.js';
+import { errors, GatewayError, toJsonRpcError } from '../errors/index.js';
+import type { CallContext, Route } from '../pipeline/index.js';
+import type { JsonRpcRequest, JsonRpcResponse, Params } from '../protocol/index.js';
+import { failure, MODERN_VERSION, success } from '../protocol/index.js';
+import type { Aggregator } from '../router/index.js';
+import { callerChannel } from './caller-channel.js';
+import type { CallerScope } from './caller-scope.js';
+import { GATEWAY_CAPABILITIES, type GatewayInfo } from './gateway-info.js';
+import { decorateModernResult, type CacheHintDefaults } from './modern-result.js';
+import type { PipelineSource } from './pipelines.js';
+import { forwardParams } from './params.js';
+import type { SubscriptionHub } from './subscription-hub.js';
+
+type Handler = (req: JsonRpcRequest, scope: CallerScope) => Promise<Record<string, unknown>>;
+
+export interface DispatcherDeps {
+  readonly aggregator: Aggregator;
+  readonly pipelines: PipelineSource;
+  readonly hub: SubscriptionHub;
+  readonly info: GatewayInfo;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly cacheHints: CacheHintDefaults;
+  /** How long a first list request may wait for upstreams still starting. */
+  readonly listWaitMs: number;
+}
+
+const LEGACY_ONLY = new Set(['ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
+const MODERN_ONLY = new Set(['server/discover', 'subscriptions/listen']);
+
+/**
+ * Answers one JSON-RPC request from any caller, either era. Lists are served from the aggregate;
+ * calls are routed and run through the route's compiled pipeline.
+ */
+export class Dispatcher {
+  #deps: DispatcherDeps;
+  #handlers: Map<string, Handler>;
+  #seq = 0;
+  #boot = Math.floor(Math.random() * 0xffffff).toString(36);
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+    const agg = deps.aggregator;
+    this.#handlers = new Map<string, Handler>([
+      ['ping', async () => ({})],
+      ['tools/list', async () => ({ tools: (await this.#loaded()).tools.list })],
+      ['prompts/list', async () => ({ prompts: (await this.#loaded()).prompts.list })],
+      ['resources/list', async () => ({ resources: (await this.#loaded()).resources.resources })],
+      ['resources/templates/list', async () => ({ resourceTemplates: (await this.#loaded()).resources.templates })],
+      ['tools/call', (req, scope) => this.#named(req, scope, 'tool')],
+      ['prompts/get', (req, scope) => this.#named(req, scope, 'prompt')],
+      ['resources/read', (req, scope) => this.#resource(req, scope)],
+      ['completion/complete', (req, scope) => this.#complete(req, scope)],
+      ['logging/setLevel', async (req, scope) => deps.hub.setLogLevel(scope, req.params?.level)],
+      ['resources/subscribe', async (req, scope) => deps.hub.subscribe(scope, req.params?.uri)],
+      ['resources/unsubscribe', async (req, scope) => deps.hub.unsubscribe(scope, req.params?.uri)],
+      ['server/discover', async () => this.#discover()],
+    ]);
+    void agg;
+  }
+
+  /** Handles one request; never throws — every failure becomes a JSON-RPC error response. */
+  async handle(req: JsonRpcRequest, scope: CallerScope): Promise<JsonRpcResponse> {
+    const modern = scope.era === 'modern';
+    const handler = (modern ? LEGACY_ONLY : MODERN_ONLY).has(req.method) ? undefined : this.#handlers.get(req.method);
+    try {
+      if (!handler) throw errors.methodNotFound(req.method);
+      const result = await handler(req, scope);
+      return success(req.id, modern ? decorateModernResult(req.method, result, this.#deps.info.serverInfo, this.#deps.cacheHints) : result);
+    } catch (err) {
+      this.#logFailure(req, scope, err);
+      return failure(req.id, toJsonRpcError(err));
+    }
+  }
+
+  /** The `server/discover` result (also used as the capabilities summary). */
+  #discover(): Record<string, unknown> {
+    const instructions = this.#deps.info.instructions();
+    return {
+      supportedVersions: [MODERN_VERSION],
+      capabilities: GATEWAY_CAPABILITIES,
+      ...(instructions ? { instructions } : {}),
+    };
+  }
+
+  async #loaded(): Promise<Aggregator> {
+    await this.#deps.aggregator.whenLoaded(this.#deps.listWaitMs);
+    return this.#deps.aggregator;
+  }
+
+  async #named(req: JsonRpcRequest, scope: CallerScope, kind: 'tool' | 'prompt'): Promise<Record<string, unknown>> {
+    const name = req.params?.name;
+    if (typeof name !== 'string') throw errors.invalidParams('params.name: expected a string', { field: 'params.name' });
+    const agg = await this.#loaded();
+    const route = (kind === 'tool' ? agg.tools : agg.prompts).get(name);
+    if (!route) throw errors.invalidParams(`Unknown ${kind}: ${name}`, { field: 'params.name', [kind]: name });
+    const target: Route = { upstream: route.upstream, kind, name, target: route.target };
+    return this.#run(req, scope, target, { ...req.params, name: route.target });
+  }
+
+  async #resource(req: JsonRpcRequest, scope: CallerScope): Promise<Record<string, unknown>> {
+    const uri = req.params?.uri;
+    if (typeof uri !== 'string') throw errors.invalidParams('params.uri: expected a string', { field: 'params.uri' });
+    const upstream = (await this.#loaded()).resources.route(uri);
+    if (upstream === undefined) throw new GatewayError('GW_NOT_FOUND', `Resource not found: ${uri}`, { data: { uri } });
+    return this.#run(req, scope, { upstream, kind: 'resource', name: uri, target: uri }, req.params ?? {});
+  }
+
+  async #complete(req: JsonRpcRequest, scope: CallerScope): Promise<Record<string, unknown>> {
+    const ref = req.params?.ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+    const agg = await this.#loaded();
+    if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
+      const route = agg.prompts.get(ref.name);
+      if (!route) throw errors.invalidParams(`Unknown prompt: ${ref.name}`, { field: 'params.ref.name' });
+      const params = { ...req.params, ref: { ...ref, name: route.target } };
+      return this.#run(req, scope, { upstream: route.upstream, kind: 'completion', name: ref.name, target: route.target }, params);
+    }
+    if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
+      const upstream = agg.resources.routeTemplate(ref.uri);
+      if (upstream === undefined) throw errors.invalidParams(`Unknown resource template: ${ref.uri}`, { field: 'params.ref.uri' });
+      return this.#run(req, scope, { upstream, kind: 'completion', name: ref.uri, target: ref.uri }, req.params ?? {});
+    }
+    throw errors.invalidParams('params.ref: expected {type: "ref/prompt", name} or {type: "ref/resource", uri}', { field: 'params.ref' });
+  }
+
+  async #run(req: JsonRpcRequest, scope: CallerScope, route: Route, params: Params): Promise<Record<string, unknown>> {
+    const { clock } = this.#deps;
+    const controller = new AbortController();
+    const onCallerGone = () => controller.abort(scope.signal.reason);
+    scope.signal.addEventListener('abort', onCallerGone, { once: true });
+    const untrack = scope.session?.track(req.id, controller);
+    const requestId = `${this.#boot}-${(++this.#seq).toString(36)}`;
+    const { params: forwarded, progressToken } = forwardParams(params);
+    const ctx: CallContext = {
+      requestId,
+      rpcId: req.id,
+      method: req.method,
+      route,
+      params: forwarded,
+      principal: scope.principal,
+      era: scope.era,
+      sessionId: scope.session?.id,
+      signal: controller.signal,
+      deadline: Infinity,
+      clock,
+      log: lazyChild(this.#deps.log, () => ({
+        requestId,
+        session: scope.session?.id,
+        principal: scope.principal.id,
+        upstream: route.upstream,
+        [route.kind]: route.name,
+      })),
+      caller: callerChannel(scope),
+      state: { committed: false, attempts: 0 },
+      ...(progressToken === undefined ? {} : { progressToken }),
+    };
+    try {
+      return await this.#deps.pipelines.forRoute(route)(ctx);
+    } finally {
+      scope.signal.removeEventListener('abort', onCallerGone);
+      untrack?.();
+    }
+  }
+
+  #logFailure(req: JsonRpcRequest, scope: CallerScope, err: unknown): void {
+    if (err instanceof GatewayError && !err.upstreamFault && err.code !== 'GW_INTERNAL') return;
+    if (!(err instanceof GatewayError) && err instanceof Error && err.name === 'UpstreamRpcError') return;
+    const level = err instanceof GatewayError ? 'warn' : 'error';
+    this.#deps.log[level](
+      { rpcId: req.id, method: req.method, session: scope.session?.id, err: err instanceof Error ? { message: err.message, name: err.name } : err },
+      'call failed',
+    );
+  }
+}

@@ -1,0 +1,106 @@
+import type { Logger } from '../core/index.js';
+import { GatewayError } from '../errors/index.js';
+import type { Principal } from '../pipeline/index.js';
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, RequestId } from '../protocol/index.js';
+import { failure, success } from '../protocol/index.js';
+import type { CallerScope } from './caller-scope.js';
+import type { Dispatcher } from './dispatcher.js';
+import { GATEWAY_CAPABILITIES, negotiateLegacyVersion, type GatewayInfo } from './gateway-info.js';
+import type { LegacySession, MessageWriter } from './legacy-session.js';
+import type { SessionStore } from './session-store.js';
+import type { ListenFilter, SubscriptionHub } from './subscription-hub.js';
+
+/** The session layer as transports see it: sessions, requests, notifications and responses from callers. */
+export class SessionLayer {
+  #draining = false;
+
+  constructor(
+    readonly sessions: SessionStore,
+    readonly dispatcher: Dispatcher,
+    readonly hub: SubscriptionHub,
+    private readonly info: GatewayInfo,
+    private readonly log: Logger,
+  ) {}
+
+  /** Legacy `initialize`: a new session and the handshake result. */
+  initialize(req: JsonRpcRequest): { session: LegacySession; response: JsonRpcResponse } {
+    if (this.#draining) throw new GatewayError('GW_SHUTTING_DOWN', 'The gateway is shutting down');
+    const params = req.params ?? {};
+    const version = negotiateLegacyVersion(params.protocolVersion);
+    const caps = isObject(params.capabilities) ? params.capabilities : {};
+    const session = this.sessions.create(version, caps, isObject(params.clientInfo) ? params.clientInfo : undefined);
+    const instructions = this.info.instructions();
+    const result = {
+      protocolVersion: version,
+      capabilities: GATEWAY_CAPABILITIES,
+      serverInfo: this.info.serverInfo,
+      ...(instructions ? { instructions } : {}),
+    };
+    this.log.debug({ session: session.id, protocolVersion: version, client: session.clientInfo }, 'session initialized');
+    return { session, response: success(req.id, result) };
+  }
+
+  /** A scope for a legacy caller request on one response stream. */
+  legacyScope(session: LegacySession, principal: Principal, write: MessageWriter, signal: AbortSignal): CallerScope {
+    return {
+      era: 'legacy',
+      protocolVersion: session.protocolVersion,
+      capabilities: session.capabilities,
+      session,
+      principal,
+      write,
+      signal,
+      logLevel: undefined,
+    };
+  }
+
+  /** Runs a request (either era). */
+  handle(req: JsonRpcRequest, scope: CallerScope): Promise<JsonRpcResponse> {
+    if (this.#draining && req.method !== 'ping')
+      return Promise.resolve(failure(req.id, { code: -32000, message: 'The gateway is shutting down', data: { code: 'GW_SHUTTING_DOWN' } }));
+    return this.dispatcher.handle(req, scope);
+  }
+
+  /** A caller notification: cancellation, initialized, roots changed. */
+  notify(message: JsonRpcNotification, session: LegacySession | undefined): void {
+    if (message.method === 'notifications/cancelled') {
+      const id = message.params?.requestId;
+      if (session && (typeof id === 'string' || typeof id === 'number'))
+        session.cancel(id as RequestId, typeof message.params?.reason === 'string' ? message.params.reason : undefined);
+    }
+    // notifications/initialized needs no action; roots/list_changed reaches upstreams through their next roots/list.
+  }
+
+  /** A caller's response to a server→client request. */
+  respond(message: JsonRpcResponse, session: LegacySession): boolean {
+    return session.resolve(message);
+  }
+
+  /** Modern `subscriptions/listen`. */
+  listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal): Promise<void> {
+    return this.hub.listen(id, filter, write, signal);
+  }
+
+  /** Ends a session (DELETE, eviction). */
+  end(id: string): boolean {
+    const session = this.sessions.get(id);
+    if (!session) return false;
+    const subs = session.subscriptions;
+    this.sessions.delete(id, 'deleted');
+    this.hub.sessionClosed(subs);
+    return true;
+  }
+
+  /** Refuses new sessions and calls from now on. */
+  startDrain(): void {
+    this.#draining = true;
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,156 @@
+import type { Logger } from '../core/index.js';
+import { errors } from '../errors/index.js';
+import type { JsonRpcNotification, RequestId } from '../protocol/index.js';
+import { LOG_LEVELS, META, notification } from '../protocol/index.js';
+import type { Aggregator, ListKind } from '../router/index.js';
+import type { CallerScope } from './caller-scope.js';
+import type { MessageWriter } from './legacy-session.js';
+import type { SessionStore } from './session-store.js';
+
+/** What a modern `subscriptions/listen` asked for. */
+export interface ListenFilter {
+  toolsListChanged?: boolean;
+  promptsListChanged?: boolean;
+  resourcesListChanged?: boolean;
+  resourceSubscriptions?: string[];
+}
+
+interface Listener {
+  readonly id: RequestId;
+  readonly filter: ListenFilter;
+  readonly write: MessageWriter;
+}
+
+const CHANGED: Record<ListKind, { method: string; filter: keyof ListenFilter }> = {
+  tools: { method: 'notifications/tools/list_changed', filter: 'toolsListChanged' },
+  prompts: { method: 'notifications/prompts/list_changed', filter: 'promptsListChanged' },
+  resources: { method: 'notifications/resources/list_changed', filter: 'resourcesListChanged' },
+  resourceTemplates: { method: 'notifications/resources/list_changed', filter: 'resourcesListChanged' },
+};
+
+/**
+ * Fans upstream events out to callers: list_changed to every legacy session's GET stream and to modern
+ * listeners that opted in; resource updates to subscribers. Upstream subscriptions are reference-counted
+ * so many callers watching one URI cost the upstream one subscription.
+ */
+export class SubscriptionHub {
+  #listeners = new Set<Listener>();
+  #uriRefs = new Map<string, number>();
+  #off: (() => void)[] = [];
+
+  constructor(
+    private readonly aggregator: Aggregator,
+    private readonly sessions: SessionStore,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.#off.push(
+      this.aggregator.events.on('changed', ({ kind }) => this.#listChanged(kind)),
+      this.aggregator.events.on('resourceUpdated', ({ uri, params }) => this.#resourceUpdated(uri, params)),
+    );
+  }
+
+  stop(): void {
+    for (const off of this.#off.splice(0)) off();
+  }
+
+  /** Legacy `resources/subscribe`. */
+  async subscribe(scope: CallerScope, uri: unknown): Promise<Record<string, unknown>> {
+    if (typeof uri !== 'string') throw errors.invalidParams('params.uri: expected a string', { field: 'params.uri' });
+    const session = scope.session;
+    if (!session) throw errors.methodNotFound('resources/subscribe');
+    session.subscriptions ??= new Set();
+    if (!session.subscriptions.has(uri)) {
+      session.subscriptions.add(uri);
+      await this.#retain(uri);
+    }
+    return {};
+  }
+
+  /** Legacy `resources/unsubscribe`. */
+  async unsubscribe(scope: CallerScope, uri: unknown): Promise<Record<string, unknown>> {
+    if (typeof uri !== 'string') throw errors.invalidParams('params.uri: expected a string', { field: 'params.uri' });
+    if (scope.session?.subscriptions?.delete(uri)) await this.#release(uri);
+    return {};
+  }
+
+  /** Releases every subscription a closing session held. */
+  sessionClosed(subscriptions: Set<string> | undefined): void {
+    for (const uri of subscriptions ?? []) void this.#release(uri);
+  }
+
+  /** Legacy `logging/setLevel`: the session's own filter, and the most verbose level any session wants upstream. */
+  async setLogLevel(scope: CallerScope, level: unknown): Promise<Record<string, unknown>> {
+    if (typeof level !== 'string' || !(LOG_LEVELS as readonly string[]).includes(level))
+      throw errors.invalidParams(`params.level: expected one of ${LOG_LEVELS.join(', ')}`, { field: 'params.level' });
+    if (scope.session) scope.session.logLevel = level;
+    let min = level;
+    for (const s of this.sessions.values())
+      if (s.logLevel && LOG_LEVELS.indexOf(s.logLevel as never) < LOG_LEVELS.indexOf(min as never)) min = s.logLevel;
+    await Promise.allSettled(
+      this.aggregator.upstreamNames.map((name) => {
+        const c = this.aggregator.connection(name);
+        if (!c?.info?.capabilities.logging) return undefined;
+        return c.request('logging/setLevel', { level: min }, { signal: AbortSignal.timeout(10_000) });
+      }),
+    );
+    return {};
+  }
+
+  /** Modern `subscriptions/listen`: acknowledges, then streams matching notifications until `signal` aborts. */
+  async listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal): Promise<void> {
+    const listener: Listener = { id, filter, write };
+    this.#listeners.add(listener);
+    const uris = filter.resourceSubscriptions ?? [];
+    await Promise.allSettled(uris.map((u) => this.#retain(u)));
+    write(notification('notifications/subscriptions/acknowledged', { notifications: filter, _meta: { [META.subscriptionId]: id } }));
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) return resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    this.#listeners.delete(listener);
+    for (const u of uris) void this.#release(u);
+  }
+
+  #listChanged(kind: ListKind): void {
+    const { method, filter } = CHANGED[kind];
+    const message = notification(method);
+    for (const session of this.sessions.values()) session.standalone?.(message);
+    for (const l of this.#listeners) if (l.filter[filter]) l.write(tag(message, l.id));
+  }
+
+  #resourceUpdated(uri: string, params: Record<string, unknown>): void {
+    const message = notification('notifications/resources/updated', params);
+    for (const session of this.sessions.values()) if (session.subscriptions?.has(uri)) session.standalone?.(message);
+    for (const l of this.#listeners) if (l.filter.resourceSubscriptions?.includes(uri)) l.write(tag(message, l.id));
+  }
+
+  async #retain(uri: string): Promise<void> {
+    const n = this.#uriRefs.get(uri) ?? 0;
+    this.#uriRefs.set(uri, n + 1);
+    if (n > 0) return;
+    const upstream = this.aggregator.resources.route(uri);
+    const connection = upstream === undefined ? undefined : this.aggregator.connection(upstream);
+    const caps = connection?.info?.capabilities.resources as { subscribe?: boolean } | undefined;
+    if (!connection || !caps?.subscribe) return;
+    await connection.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
+      this.log.warn({ uri, upstream, err: String(err) }, 'upstream resources/subscribe failed');
+    });
+  }
+
+  async #release(uri: string): Promise<void> {
+    const n = (this.#uriRefs.get(uri) ?? 0) - 1;
+    if (n > 0) return void this.#uriRefs.set(uri, n);
+    this.#uriRefs.delete(uri);
+    const upstream = this.aggregator.resources.route(uri);
+    const connection = upstream === undefined ? undefined : this.aggregator.connection(upstream);
+    const caps = connection?.info?.capabilities.resources as { subscribe?: boolean } | undefined;
+    if (!connection || !caps?.subscribe) return;
+    await connection.request('resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => {});
+  }
+}
+
+function tag(message: JsonRpcNotification, id: RequestId): JsonRpcNotification {
+  return { ...message, params: { ...message.params, _meta: { ...(message.params?._meta as object), [META.subscriptionId]: id } } };
+}

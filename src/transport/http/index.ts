@@ -1,0 +1,3 @@
+export * from './http-server.js';
+export * from './mcp-endpoint.js';
+export * from './origin-guard.js';

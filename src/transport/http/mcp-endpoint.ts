@@ -1,0 +1,165 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayError, toJsonRpcError } from '../../errors/index.js';
+import type { Principal } from '../../pipeline/index.js';
+import type { JsonRpcRequest, JsonRpcResponse } from '../../protocol/index.js';
+import { failure, isNotification, isRequest, isResponse, LEGACY_VERSIONS, META } from '../../protocol/index.js';
+import type { SessionLayer } from '../../session/index.js';
+import { ANONYMOUS, type ListenFilter } from '../../session/index.js';
+import { claimsModern, classifyModern } from './modern-classifier.js';
+import { readBody } from './read-body.js';
+import { ResponseStream } from './response-stream.js';
+
+const SESSION_HEADER = 'mcp-session-id';
+
+/** Handles POST, GET and DELETE on the MCP endpoint for both protocol eras. */
+export class McpEndpoint {
+  constructor(
+    private readonly layer: SessionLayer,
+    private readonly maxBodyBytes: number,
+    private readonly authenticate: (req: IncomingMessage) => Principal = () => ANONYMOUS,
+  ) {}
+
+  async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const accept = req.headers.accept ?? '';
+    const canStream = accept === '' || accept.includes('text/event-stream') || accept.includes('*/*');
+    const canJson = accept === '' || accept.includes('application/json') || accept.includes('*/*');
+    if (!canStream && !canJson) return sendError(res, 406, null, { code: -32600, message: 'Not Acceptable: Accept must include application/json or text/event-stream' });
+    let body: unknown;
+    try {
+      const raw = await readBody(req, this.maxBodyBytes);
+      body = JSON.parse(raw.toString('utf8'));
+    } catch (err) {
+      if (err instanceof GatewayError) return sendError(res, err.httpStatus, null, toJsonRpcError(err));
+      return sendError(res, 400, null, { code: -32700, message: 'Parse error: the body is not valid JSON', data: { code: 'GW_PARSE_ERROR' } });
+    }
+    if (Array.isArray(body))
+      return sendError(res, 400, null, { code: -32600, message: 'Invalid Request: JSON-RPC batches are not supported', data: { code: 'GW_INVALID_REQUEST' } });
+    if (typeof body !== 'object' || body === null)
+      return sendError(res, 400, null, { code: -32600, message: 'Invalid Request: expected a JSON-RPC object', data: { code: 'GW_INVALID_REQUEST' } });
+    const message = body as Record<string, unknown>;
+    const principal = this.authenticate(req);
+    if (claimsModern(req.headers, message)) {
+      const outcome = classifyModern(req.headers, message);
+      if (typeof outcome === 'object') return sendError(res, outcome.status, idOf(message), outcome.error);
+      if (outcome === 'modern') return this.#modern(req, res, message, principal, canStream);
+    }
+    return this.#legacy(req, res, message, principal, canStream, !canJson);
+  }
+
+  /** GET opens the legacy session's standalone stream; the modern era has none (405). */
+  get(req: IncomingMessage, res: ServerResponse): void {
+    const id = req.headers[SESSION_HEADER];
+    if (typeof id !== 'string') return void res.writeHead(405, { allow: 'POST, DELETE' }).end();
+    const session = this.layer.sessions.get(id);
+    if (!session) return sendError(res, 404, null, sessionNotFound());
+    if (session.standalone) return sendError(res, 409, null, { code: -32600, message: 'A stream is already open for this session' });
+    const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, true, true);
+    stream.open();
+    res.write(': open\n\n');
+    session.standalone = stream.write;
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    keepAlive.unref();
+    res.on('close', () => {
+      clearInterval(keepAlive);
+      if (session.standalone === stream.write) session.standalone = undefined;
+    });
+  }
+
+  /** DELETE ends a legacy session. */
+  delete(req: IncomingMessage, res: ServerResponse): void {
+    const id = req.headers[SESSION_HEADER];
+    if (typeof id !== 'string') return sendError(res, 400, null, { code: -32600, message: 'Missing Mcp-Session-Id header', data: { code: 'GW_SESSION_REQUIRED' } });
+    if (!this.layer.end(id)) return sendError(res, 404, null, sessionNotFound());
+    res.writeHead(204).end();
+  }
+
+  async #legacy(req: IncomingMessage, res: ServerResponse, message: Record<string, unknown>, principal: Principal, canStream: boolean, sseOnly: boolean): Promise<void> {
+    if (isRequest(message) && message.method === 'initialize') {
+      try {
+        const { session, response } = this.layer.initialize(message);
+        return new ResponseStream(res, { [SESSION_HEADER]: session.id }, canStream, sseOnly).finish(response);
+      } catch (err) {
+        return sendError(res, err instanceof GatewayError ? err.httpStatus : 500, message.id, toJsonRpcError(err));
+      }
+    }
+    const id = req.headers[SESSION_HEADER];
+    if (typeof id !== 'string')
+      return sendError(res, 400, idOf(message), { code: -32600, message: 'Bad Request: Mcp-Session-Id header is required', data: { code: 'GW_SESSION_REQUIRED' } });
+    const session = this.layer.sessions.get(id);
+    if (!session) return sendError(res, 404, idOf(message), sessionNotFound());
+    const version = req.headers['mcp-protocol-version'];
+    if (typeof version === 'string' && !(LEGACY_VERSIONS as readonly string[]).includes(version))
+      return sendError(res, 400, idOf(message), {
+        code: -32600,
+        message: `Bad Request: unsupported MCP-Protocol-Version ${version}`,
+        data: { code: 'GW_UNSUPPORTED_VERSION', supported: LEGACY_VERSIONS },
+      });
+    if (isRequest(message)) {
+      const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, canStream, sseOnly);
+      const gone = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) gone.abort(new GatewayError('GW_CANCELLED', 'The caller closed the stream'));
+      });
+      const response = await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone.signal));
+      return stream.finish(response);
+    }
+    if (isNotification(message)) {
+      this.layer.notify(message, session);
+      return void res.writeHead(202).end();
+    }
+    if (isResponse(message)) {
+      this.layer.respond(message, session);
+      return void res.writeHead(202).end();
+    }
+    return sendError(res, 400, idOf(message), { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message', data: { code: 'GW_INVALID_REQUEST' } });
+  }
+
+  async #modern(_req: IncomingMessage, res: ServerResponse, message: Record<string, unknown>, principal: Principal, canStream: boolean): Promise<void> {
+    if (!isRequest(message)) return void res.writeHead(202).end();
+    const meta = (message.params?._meta ?? {}) as Record<string, unknown>;
+    const stream = new ResponseStream(res, {}, canStream, false);
+    const gone = new AbortController();
+    // Modern era: closing the request's stream is the cancellation.
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort(new GatewayError('GW_CANCELLED', 'The caller closed the stream'));
+    });
+    if (message.method === 'subscriptions/listen') {
+      stream.open();
+      const filter = (message.params?.notifications ?? {}) as ListenFilter;
+      const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+      keepAlive.unref();
+      await this.layer.listen(message.id, filter, stream.write, gone.signal);
+      clearInterval(keepAlive);
+      return void res.end();
+    }
+    const logLevel = meta[META.logLevel];
+    const response: JsonRpcResponse = await this.layer.handle(message as JsonRpcRequest, {
+      era: 'modern',
+      protocolVersion: String(meta[META.protocolVersion]),
+      capabilities: (meta[META.clientCapabilities] ?? {}) as Record<string, unknown>,
+      session: undefined,
+      principal,
+      write: stream.write,
+      signal: gone.signal,
+      logLevel: typeof logLevel === 'string' ? logLevel : undefined,
+    });
+    const notFound = 'error' in response && response.error.code === -32601;
+    stream.finish(response, notFound ? 404 : 200);
+  }
+}
+
+function idOf(message: Record<string, unknown>): string | number | null {
+  return typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
+}
+
+function sessionNotFound() {
+  return { code: -32001, message: 'Session not found', data: { code: 'GW_SESSION_NOT_FOUND' } };
+}
+
+/** Writes a JSON-RPC error as a plain JSON response with an HTTP status. */
+export function sendError(res: ServerResponse, status: number, id: string | number | null, error: { code: number; message: string; data?: unknown }): void {
+  if (res.headersSent) return void res.end();
+  const body = JSON.stringify(failure(id, error));
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

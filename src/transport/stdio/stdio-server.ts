@@ -1,0 +1,118 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from '../../core/index.js';
+import { GatewayError } from '../../errors/index.js';
+import type { JsonRpcMessage, RequestId } from '../../protocol/index.js';
+import { failure, isNotification, isRequest, isResponse, META, MODERN_VERSION } from '../../protocol/index.js';
+import type { LegacySession, SessionLayer } from '../../session/index.js';
+import { ANONYMOUS } from '../../session/index.js';
+
+/**
+ * `breakwater stdio`: the gateway as a stdio MCP server for desktop clients. Newline-delimited JSON on
+ * stdin/stdout (logs go to stderr). A legacy caller initializes one session; a modern caller sends the
+ * `_meta` envelope on every request and is served statelessly.
+ */
+export class StdioServer {
+  #session: LegacySession | undefined;
+  #modernInflight = new Map<RequestId, AbortController>();
+  #closed: Promise<void>;
+
+  constructor(
+    private readonly layer: SessionLayer,
+    private readonly input: Readable,
+    private readonly output: Writable,
+    private readonly log: Logger,
+  ) {
+    const lines = createInterface({ input, crlfDelay: Infinity });
+    lines.on('line', (line) => this.#onLine(line));
+    this.#closed = new Promise((resolve) => lines.on('close', () => resolve()));
+  }
+
+  /** Resolves when stdin ends (the client went away). */
+  get closed(): Promise<void> {
+    return this.#closed;
+  }
+
+  #write = (message: JsonRpcMessage): boolean => {
+    if (this.output.destroyed) return false;
+    this.output.write(JSON.stringify(message) + '\n');
+    return true;
+  };
+
+  #onLine(line: string): void {
+    if (line.trim() === '') return;
+    let message: unknown;
+    try {
+      message = JSON.parse(line);
+    } catch {
+      this.#write(failure(null, { code: -32700, message: 'Parse error: the line is not valid JSON', data: { code: 'GW_PARSE_ERROR' } }));
+      return;
+    }
+    if (Array.isArray(message)) {
+      this.#write(failure(null, { code: -32600, message: 'Invalid Request: JSON-RPC batches are not supported', data: { code: 'GW_INVALID_REQUEST' } }));
+      return;
+    }
+    void this.#dispatch(message).catch((err: unknown) => this.log.error({ err: String(err) }, 'stdio dispatch failed'));
+  }
+
+  async #dispatch(message: unknown): Promise<void> {
+    if (isRequest(message)) {
+      const meta = (message.params?._meta ?? {}) as Record<string, unknown>;
+      if (meta[META.protocolVersion] === MODERN_VERSION) return this.#modern(message, meta);
+      if (message.method === 'initialize') {
+        if (this.#session) this.layer.end(this.#session.id);
+        const { session, response } = this.layer.initialize(message);
+        this.#session = session;
+        session.standalone = this.#write;
+        this.#write(response);
+        return;
+      }
+      if (!this.#session) {
+        this.#write(failure(message.id, { code: -32600, message: 'Invalid Request: initialize first (or send the 2026-07-28 _meta envelope)', data: { code: 'GW_SESSION_REQUIRED' } }));
+        return;
+      }
+      const scope = this.layer.legacyScope(this.#session, ANONYMOUS, this.#write, new AbortController().signal);
+      this.#write(await this.layer.handle(message, scope));
+      return;
+    }
+    if (isNotification(message)) {
+      if (message.method === 'notifications/cancelled') {
+        const id = message.params?.requestId as RequestId | undefined;
+        const modern = id === undefined ? undefined : this.#modernInflight.get(id);
+        if (modern) return void modern.abort(new GatewayError('GW_CANCELLED', 'Cancelled by caller'));
+      }
+      this.layer.notify(message, this.#session);
+      return;
+    }
+    if (isResponse(message) && this.#session) {
+      this.layer.respond(message, this.#session);
+      return;
+    }
+    this.#write(failure(null, { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message', data: { code: 'GW_INVALID_REQUEST' } }));
+  }
+
+  async #modern(message: Parameters<SessionLayer['handle']>[0], meta: Record<string, unknown>): Promise<void> {
+    const controller = new AbortController();
+    this.#modernInflight.set(message.id, controller);
+    try {
+      const logLevel = meta[META.logLevel];
+      if (message.method === 'subscriptions/listen') {
+        await this.layer.listen(message.id, (message.params?.notifications ?? {}) as never, this.#write, controller.signal);
+        return;
+      }
+      const response = await this.layer.handle(message, {
+        era: 'modern',
+        protocolVersion: MODERN_VERSION,
+        capabilities: (meta[META.clientCapabilities] ?? {}) as Record<string, unknown>,
+        session: undefined,
+        principal: ANONYMOUS,
+        write: this.#write,
+        signal: controller.signal,
+        logLevel: typeof logLevel === 'string' ? logLevel : undefined,
+      });
+      if (!controller.signal.aborted) this.#write(response);
+    } finally {
+      this.#modernInflight.delete(message.id);
+    }
+  }
+}
