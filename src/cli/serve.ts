@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig, type BreakwaterConfig } from '../config/index.js';
+import { ConfigError, loadConfig, parseConfig, type BreakwaterConfig } from '../config/index.js';
 import { createLogger } from '../observability/logger.js';
 import { flag, parseArgs } from './args.js';
 import { runGateway } from './run-gateway.js';
@@ -25,7 +25,9 @@ export function loadServeConfig(argv: string[]): BreakwaterConfig | number {
   const port = flag(args, 'port');
   const host = flag(args, 'host');
   if (port === undefined && host === undefined) return config;
-  return { ...config, server: { ...config.server, ...(port !== undefined ? { port: Number(port) } : {}), ...(host !== undefined ? { host } : {}) } };
+  // Re-validated so the overridden config is checked and frozen like any other.
+  const server = { ...config.server, ...(port !== undefined ? { port } : {}), ...(host !== undefined ? { host } : {}) };
+  return parseConfig({ ...config, server }, file).config;
 }
 
 /** `breakwater serve`. */

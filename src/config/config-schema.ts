@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { resolvedPolicyScopeSchema } from './policy-schema.js';
+import { int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
+import { upstreamSchema } from './upstream-schema.js';
+
+const origin = z.string().refine(
+  (s) => {
+    try {
+      return new URL(s).origin === s;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected an origin like https://app.example.com (scheme, host and optional port, no path)' },
+);
+
+const server = z.strictObject({
+  host: text().default('127.0.0.1'),
+  port: int(0, 65_535).default(8080),
+  path: z
+    .string()
+    .regex(/^\/\S*$/, { error: 'expected a path starting with "/"' })
+    .default('/mcp'),
+  allowedOrigins: z.array(origin).default([]),
+  allowedHosts: z.array(text()).default([]),
+  maxBodyBytes: int(1024).default(4 * 1024 * 1024),
+  drainTimeoutMs: ms().default(10_000),
+  name: text().default('breakwater'),
+  sessions: z
+    .strictObject({
+      idleTimeoutMs: positiveMs().default(30 * 60_000),
+      maxSessions: int(1).default(10_000),
+    })
+    .prefault({}),
+});
+
+const logging = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+const namespace = z.strictObject({
+  separator: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,8}$/, { error: 'expected 1 to 8 of A-Z a-z 0-9 _ . -' })
+    .default('__'),
+});
+
+const fields = z.strictObject({
+  server: server.prefault({}),
+  logging: logging.prefault({}),
+  namespace: namespace.prefault({}),
+  defaults: resolvedPolicyScopeSchema.prefault({}),
+  upstreams: z.record(z.string(), upstreamSchema).default({}),
+});
+
+// Names must be safe in prefixes, metric labels and logs. Routing splits `prefix + separator + tool`, so
+// a prefix holding the separator, or two upstreams sharing one, would make names ambiguous (empty prefixes
+// may repeat: the router disambiguates clashing tools). Reads defensively: it runs even when other fields
+// failed, so these problems come with the rest.
+function checkNames(
+  config: { namespace?: { separator?: unknown }; upstreams?: Record<string, { prefix?: unknown }> },
+  ctx: z.RefinementCtx,
+): void {
+  if (typeof config !== 'object' || config === null) return;
+  const seen = new Map<string, string>();
+  const sep = typeof config.namespace?.separator === 'string' ? config.namespace.separator : '__';
+  for (const [name, upstream] of Object.entries(config.upstreams ?? {})) {
+    // Checked here, not as the record's key schema, which would skip validating the value.
+    if (!UPSTREAM_NAME.test(name))
+      ctx.addIssue({ code: 'custom', path: ['upstreams', name], message: 'invalid upstream name: expected 1 to 64 of A-Z a-z 0-9 _ -' });
+    if (typeof upstream !== 'object' || upstream === null) continue;
+    const prefix = typeof upstream.prefix === 'string' ? upstream.prefix : name;
+    const path = upstream.prefix === undefined ? ['upstreams', name] : ['upstreams', name, 'prefix'];
+    if (prefix.includes(sep))
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `prefix "${prefix}" contains the namespace separator "${sep}"; set a prefix without it`,
+      });
+    const other = seen.get(prefix);
+    if (prefix !== '' && other !== undefined)
+      ctx.addIssue({ code: 'custom', path, message: `prefix "${prefix}" is already used by upstream "${other}"` });
+    seen.set(prefix, name);
+  }
+}
+
+/** The native breakwater.yaml schema: parsing fills every default and resolves transports and prefixes. */
+export const configSchema = fields.superRefine(checkNames, { when: () => true }).transform((config) => ({
+  ...config,
+  upstreams: Object.fromEntries(
+    Object.entries(config.upstreams).map(([name, upstream]) => [name, { ...upstream, prefix: upstream.prefix ?? name }]),
+  ),
+}));

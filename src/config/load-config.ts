@@ -1,0 +1,71 @@
+import { ConfigError, formatPath, type ConfigProblem, type PathSegment } from './config-error.js';
+import { configSchema } from './config-schema.js';
+import { deepFreeze } from './deep-freeze.js';
+import { interpolate, type Env } from './interpolate.js';
+import { createIssueReader, pathKey, type RawProblem } from './issues.js';
+import { convertMcpServers, foreignRoot, type Skipped } from './mcp-servers.js';
+import { readSource, type Source } from './source.js';
+import type { BreakwaterConfig } from './types.js';
+
+/** A loaded configuration and what loading it noticed. */
+export interface LoadResult {
+  readonly file: string;
+  /** `native` for breakwater.yaml, `mcpServers` for the Claude Desktop / Cursor / VS Code JSON. */
+  readonly format: 'native' | 'mcpServers';
+  readonly config: BreakwaterConfig;
+  /** Upstreams present in the file but not started (disabled). */
+  readonly skipped: readonly Skipped[];
+  /** Harmless oddities worth telling the operator (ignored keys, renamed servers). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads a YAML or JSON config file, interpolates `${env:…}`, validates it and returns it deep-frozen.
+ * Throws ConfigError listing every problem (kind `read`, `parse` or `invalid`).
+ */
+export function loadConfig(file: string, env: Env = process.env): LoadResult {
+  const source = readSource(file);
+  return parseConfig(source.data, file, env, source.locate);
+}
+
+/**
+ * Validates config data already in memory (native or `mcpServers` shape), e.g. built in code; `file`
+ * names it in problems and `locate` adds line numbers. Same result and errors as loadConfig().
+ */
+export function parseConfig(data: unknown, file = '<inline>', env: Env = process.env, locate?: Source['locate']): LoadResult {
+  const root = foreignRoot(data);
+  const expanded = interpolate(data, env, { bare: root !== undefined });
+  let toSource = (path: readonly PathSegment[]): PathSegment[] => [...path];
+  const reader = createIssueReader((path) => expanded.secret.has(pathKey(toSource(path))));
+  const problems: RawProblem[] = [];
+  // An unresolved ${env:…} already has its problem; the schema's complaint about the placeholder is noise.
+  const flagged = new Set(expanded.problems.map((p) => pathKey(p.path)));
+  const add = (list: readonly RawProblem[]) => problems.push(...list.filter((p) => !flagged.has(pathKey(p.path))));
+  let native = expanded.value;
+  let skipped: Skipped[] = [];
+  let warnings: string[] = [];
+
+  if (root !== undefined) {
+    const converted = convertMcpServers(expanded.value as Record<string, unknown>, root, reader);
+    ({ native, skipped, warnings } = converted);
+    toSource = converted.toSource;
+    add(converted.problems);
+  }
+  const parsed = configSchema.safeParse(native, { error: reader.errorMap });
+  if (!parsed.success) add(reader.read(parsed.error.issues).map((p) => ({ path: toSource(p.path), message: p.message })));
+  problems.push(...expanded.problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError('invalid', locateAll(problems, file, locate));
+
+  if (root === undefined)
+    for (const [name, upstream] of Object.entries(parsed.data.upstreams)) if (!upstream.enabled) skipped.push({ name, reason: 'disabled' });
+  return deepFreeze({ file, format: root === undefined ? 'native' : 'mcpServers', config: parsed.data, skipped, warnings });
+}
+
+function locateAll(problems: readonly RawProblem[], file: string, locate: Source['locate'] | undefined): ConfigProblem[] {
+  const located = problems.map((p) => {
+    const pos = locate?.(p.path, p.message.startsWith('unknown key'));
+    return { file, path: formatPath(p.path), message: p.message, ...(pos && { line: pos.line, column: pos.column }) };
+  });
+  // File order reads best; problems without a position keep their relative order at the end.
+  return located.sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0));
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { policyScopeSchema, toolPolicyScopeSchema } from './policy-schema.js';
+import { arg, bool, envMap, glob, headerMap, httpUrl, int, ms, positiveMs, text } from './primitives.js';
+import { checkEndpoint } from './endpoint-check.js';
+import { inferTransport, TRANSPORTS } from './transport.js';
+
+const restart = z.strictObject({
+  initialDelayMs: ms().default(100),
+  maxDelayMs: positiveMs().default(10_000),
+  maxRestarts: int(0).default(5),
+  windowMs: positiveMs().default(60_000),
+});
+
+const toolFilter = z.strictObject({
+  allow: z.array(glob()).optional(),
+  deny: z.array(glob()).default([]),
+});
+
+/** One extra endpoint of an upstream: an HTTP URL or a command, plus its share of traffic. */
+export const replicaSchema = z
+  .strictObject({
+    command: text().optional(),
+    args: z.array(arg()).default([]),
+    env: envMap().default({}),
+    cwd: text().optional(),
+    url: httpUrl().optional(),
+    headers: headerMap().default({}),
+    weight: int(1, 1000).default(1),
+  })
+  .superRefine((replica, ctx) => checkEndpoint(replica, undefined, ctx), { when: () => true });
+
+const upstreamFields = z.strictObject({
+  transport: z.enum(TRANSPORTS).optional(),
+  command: text().optional(),
+  args: z.array(arg()).default([]),
+  env: envMap().default({}),
+  cwd: text().optional(),
+  url: httpUrl().optional(),
+  headers: headerMap().default({}),
+  era: z.enum(['auto', 'legacy', 'modern']).default('auto'),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{0,64}$/, { error: 'expected up to 64 of A-Z a-z 0-9 _ . - (or "" for no prefix)' })
+    .optional(),
+  trusted: bool().default(false),
+  enabled: bool().default(true),
+  tools: toolFilter.prefault({}),
+  restart: restart.prefault({}),
+  replicas: z.array(replicaSchema).default([]),
+  policies: policyScopeSchema.prefault({}),
+  toolPolicies: z.record(glob(), toolPolicyScopeSchema).default({}),
+});
+
+/** One upstream as written; `transport` is filled in (inferred when absent), `prefix` later by name. */
+export const upstreamSchema = upstreamFields
+  .superRefine((upstream, ctx) => checkEndpoint(upstream, upstream.transport, ctx), { when: () => true })
+  .transform((upstream) => ({ ...upstream, transport: upstream.transport ?? inferTransport(upstream) }));
