@@ -24,6 +24,8 @@ export interface CallerChannel {
   notify(message: JsonRpcNotification): void;
   /** Relays a server→client request (sampling, elicitation, roots) and resolves with the caller's result. */
   request(message: Omit<JsonRpcRequest, 'id' | 'jsonrpc'>, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** The least severe log level the caller wants (legacy: logging/setLevel; modern: `_meta` logLevel). */
+  readonly logLevel?: string | undefined;
   /** Capabilities the caller declared (legacy: at initialize; modern: per request). */
   readonly capabilities: Readonly<Record<string, unknown>>;
 }

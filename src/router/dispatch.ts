@@ -1,9 +1,13 @@
 import { errors } from '../errors/index.js';
 import type { CallContext, CallResult, Next } from '../pipeline/index.js';
+import { META, type Params } from '../protocol/index.js';
 import type { UpstreamConnection, UpstreamRequestOptions } from '../upstream/types.js';
 
 /** Finds the connection for an upstream (and replica, when the replica policy chose one). */
 export type ConnectionResolver = (upstream: string, replica: number | undefined) => UpstreamConnection | undefined;
+
+/** Bound on multi-round-trip rounds bridged for one legacy call (a server asking forever is a bug). */
+const MAX_INPUT_ROUNDS = 8;
 
 /**
  * The pipeline's terminal step: one attempt against the chosen upstream connection. Everything that
@@ -11,23 +15,40 @@ export type ConnectionResolver = (upstream: string, replica: number | undefined)
  * retry a call whose effects the caller may already have seen.
  */
 export function createDispatch(resolve: ConnectionResolver): Next {
-  return (ctx: CallContext): Promise<CallResult> => {
+  return async (ctx: CallContext): Promise<CallResult> => {
     const connection = resolve(ctx.route.upstream, ctx.replica);
-    if (!connection) return Promise.reject(errors.upstreamUnavailable(ctx.route.upstream, 'no such upstream', false));
+    if (!connection) throw errors.upstreamUnavailable(ctx.route.upstream, 'no such upstream', false);
     ctx.state.attempts++;
-    return connection.request(ctx.method, ctx.params, attemptOptions(ctx));
+    const options = attemptOptions(ctx);
+    let result = await connection.request(ctx.method, ctx.params, options);
+    // A modern upstream asks for client input with an InputRequiredResult. A modern caller gets it
+    // untouched; a legacy caller cannot read it, so the gateway asks the caller with the legacy
+    // server→client requests and retries upstream with the answers (MRTR bridged to 2025 sessions).
+    for (let round = 0; ctx.era === 'legacy' && result.resultType === 'input_required' && round < MAX_INPUT_ROUNDS; round++) {
+      result = await connection.request(ctx.method, await answerInputs(ctx, result), options);
+    }
+    return result;
   };
+}
+
+async function answerInputs(ctx: CallContext, result: CallResult): Promise<Params> {
+  ctx.state.committed = true;
+  const requests = (result.inputRequests ?? {}) as Record<string, { method: string; params?: Params }>;
+  const responses: Record<string, unknown> = {};
+  for (const [key, request] of Object.entries(requests)) {
+    responses[key] = await ctx.caller.request(request.params === undefined ? { method: request.method } : { method: request.method, params: request.params }, ctx.signal);
+  }
+  const params: Params = { ...ctx.params, inputResponses: responses };
+  if (typeof result.requestState === 'string') params.requestState = result.requestState;
+  return params;
 }
 
 function attemptOptions(ctx: CallContext): UpstreamRequestOptions {
   const { caller, state, progressToken } = ctx;
-  const options: {
-    signal: AbortSignal;
-    onProgress?: UpstreamRequestOptions['onProgress'];
-    onNotification: NonNullable<UpstreamRequestOptions['onNotification']>;
-    onRequest: NonNullable<UpstreamRequestOptions['onRequest']>;
-  } = {
+  const logLevel = caller.logLevel;
+  return {
     signal: ctx.signal,
+    ...(logLevel !== undefined && { meta: { [META.logLevel]: logLevel } }),
     onNotification: (message) => {
       state.committed = true;
       caller.notify(message);
@@ -36,14 +57,12 @@ function attemptOptions(ctx: CallContext): UpstreamRequestOptions {
       state.committed = true;
       return caller.request({ method: request.method, ...(request.params ? { params: request.params } : {}) }, signal);
     },
+    ...(progressToken !== undefined && {
+      onProgress: (progress: { progress: number; total?: number; message?: string }) => {
+        state.committed = true;
+        ctx.onProgress?.();
+        caller.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...progress, progressToken } });
+      },
+    }),
   };
-  if (progressToken !== undefined) {
-    const extend = ctx.onProgress;
-    options.onProgress = (progress) => {
-      state.committed = true;
-      extend?.();
-      caller.notify({ jsonrpc: '2.0', method: 'notifications/progress', params: { ...progress, progressToken } });
-    };
-  }
-  return options;
 }

@@ -11,6 +11,9 @@ import type { CallerScope } from './caller-scope.js';
 export function callerChannel(scope: CallerScope): CallerChannel {
   return {
     capabilities: scope.capabilities,
+    get logLevel() {
+      return scope.era === 'modern' ? scope.logLevel : scope.session?.logLevel;
+    },
     notify(message) {
       if (message.method === 'notifications/message') {
         const level = typeof message.params?.level === 'string' ? message.params.level : 'info';

@@ -1,0 +1,237 @@
+import { Pool, type Dispatcher } from 'undici';
+import type { Clock, Random } from '../core/index.js';
+import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
+import type { Channel, ChannelHandlers, SendOptions, WireState } from './channel.js';
+import { GetStream } from './http-get-stream.js';
+import { answers, modernHeaders, readText, statusError, transportError } from './http-common.js';
+import type { ResolvedRestart, UpstreamLogger } from './spec.js';
+import { SseParser } from './sse-parser.js';
+import { reasonText, unavailable } from './upstream-errors.js';
+
+/** How to reach a Streamable HTTP upstream. */
+export interface HttpChannelOptions {
+  readonly name: string;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly maxMessageBytes: number;
+  readonly maxConnections: number;
+  readonly log: UpstreamLogger;
+  readonly clock: Clock;
+  readonly random: Random;
+  /** Backoff of the GET stream's reconnects. */
+  readonly backoff: ResolvedRestart;
+}
+
+const ERROR_BODY_MAX = 64 * 1024;
+
+/**
+ * Streamable HTTP client on a keep-alive undici Pool (no fetch: it costs ~1 ms per call). Each message
+ * is one POST; the JSON or SSE response is parsed incrementally and every message on a request's stream
+ * is tagged with that request. Legacy: session id, GET stream, transparent re-initialisation once on
+ * 404. Modern: stateless, Mcp-Method / Mcp-Name headers, cancellation by closing the stream.
+ */
+export class HttpChannel implements Channel {
+  readonly correlated = true;
+  /** Called on a 404 for our session: must run the legacy handshake again over this channel. */
+  onSessionExpired: (() => Promise<void>) | undefined;
+  readonly #o: HttpChannelOptions;
+  readonly #pool: Pool;
+  readonly #path: string;
+  #handlers: ChannelHandlers | undefined;
+  #wire: WireState = { era: 'legacy', protocolVersion: undefined };
+  #sessionId: string | undefined;
+  #headers: Record<string, string> = {};
+  #reinit: Promise<void> | undefined;
+  #get: GetStream | undefined;
+  #closed = false;
+
+  constructor(options: HttpChannelOptions) {
+    this.#o = options;
+    this.#path = options.url.pathname + options.url.search;
+    this.#pool = new Pool(options.url.origin, { pipelining: 1, connections: options.maxConnections, keepAliveTimeout: 30_000 });
+    this.#rebuildHeaders();
+  }
+
+  get cancelByAbort(): boolean {
+    return this.#wire.era === 'modern';
+  }
+
+  /** The upstream session id (legacy), once assigned. */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  setHandlers(handlers: ChannelHandlers): void {
+    this.#handlers = handlers;
+  }
+
+  setWire(wire: WireState): void {
+    this.#wire = wire;
+    this.#rebuildHeaders();
+  }
+
+  handshakeDone(): void {
+    if (this.#wire.era !== 'legacy' || this.#closed) return;
+    this.#get?.stop();
+    this.#get = new GetStream({
+      ...this.#o,
+      pool: this.#pool,
+      path: this.#path,
+      headers: () => this.#headers,
+      backoff: this.#o.backoff,
+      deliver: (data) => this.#deliver(data, undefined),
+      expired: () => void this.#expire(this.#sessionId).catch(() => {}),
+    });
+    this.#get.start();
+  }
+
+  async send(message: JsonRpcMessage, options: SendOptions = {}): Promise<void> {
+    if (this.#closed) throw unavailable(this.#o.name, 'closed', false);
+    if (this.#reinit !== undefined && options.handshake !== true) await this.#reinit;
+    const body = JSON.stringify(message);
+    const { signal, requestId } = options;
+    for (let retried = false; ; retried = true) {
+      const session = this.#sessionId;
+      const headers = this.#wire.era === 'modern' ? modernHeaders(this.#headers, message) : this.#headers;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.#pool.request({
+          path: this.#path,
+          method: 'POST',
+          headers,
+          body,
+          signal: signal ?? null,
+          headersTimeout: 0,
+          bodyTimeout: 0,
+        });
+      } catch (err) {
+        throw transportError(this.#o.name, err, signal);
+      }
+      // 404 on our session: the upstream forgot it, so it provably did not process this message.
+      if (res.statusCode === 404 && session !== undefined && this.#wire.era === 'legacy' && options.handshake !== true && !retried) {
+        await res.body.dump();
+        await this.#expire(session);
+        continue;
+      }
+      return this.#consume(res, requestId, signal);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#get?.stop();
+    this.#handlers?.close('closed');
+    if (this.#sessionId !== undefined && this.#wire.era === 'legacy') {
+      const signal = AbortSignal.timeout(1_000);
+      await this.#pool
+        .request({ path: this.#path, method: 'DELETE', headers: this.#headers, signal })
+        .then((res) => res.body.dump())
+        .catch((err: unknown) => this.#o.log.debug({ upstream: this.#o.name, err }, 'session DELETE failed'));
+    }
+    await this.#pool.destroy();
+  }
+
+  /** Starts (or joins) the one re-initialisation of an expired session. */
+  async #expire(session: string | undefined): Promise<void> {
+    if (this.#reinit === undefined && this.#sessionId === session) {
+      const hook = this.onSessionExpired;
+      if (hook === undefined) throw unavailable(this.#o.name, 'session expired', false);
+      this.#o.log.info({ upstream: this.#o.name }, 'upstream session expired: re-initialising');
+      this.#get?.stop();
+      this.#get = undefined;
+      this.#sessionId = undefined;
+      this.#rebuildHeaders();
+      this.#reinit = hook().finally(() => (this.#reinit = undefined));
+    }
+    try {
+      await this.#reinit;
+    } catch (err) {
+      throw unavailable(this.#o.name, `session expired and re-initialisation failed: ${reasonText(err)}`, false, err);
+    }
+  }
+
+  async #consume(res: Dispatcher.ResponseData, related: RequestId | undefined, signal: AbortSignal | undefined): Promise<void> {
+    const sid = res.headers['mcp-session-id'];
+    if (typeof sid === 'string' && sid !== this.#sessionId && this.#wire.era === 'legacy') {
+      this.#sessionId = sid;
+      this.#rebuildHeaders();
+    }
+    const status = res.statusCode;
+    if (status === 202 || status === 204) return res.body.dump();
+    const type = String(res.headers['content-type'] ?? '');
+    try {
+      if (status < 200 || status >= 300) {
+        const text = await readText(res.body, ERROR_BODY_MAX).catch(() => '');
+        const parsed = tryParse(text);
+        if (answers(parsed, related)) return this.#handlers?.message(parsed, related);
+        throw statusError(this.#o.name, status, text);
+      }
+      if (type.startsWith('text/event-stream')) return await this.#readSse(res, related);
+      const length = Number(res.headers['content-length'] ?? 0);
+      if (length > this.#o.maxMessageBytes) {
+        res.body.destroy();
+        return this.#handlers?.malformed({ reason: 'oversized', detail: `${length} bytes`, ...(related !== undefined && { related }) });
+      }
+      // A declared length within the limit lets undici's own (faster) text() read the body.
+      this.#deliver(length > 0 ? await res.body.text() : await readText(res.body, this.#o.maxMessageBytes), related);
+    } catch (err) {
+      if (err instanceof RangeError) {
+        return this.#handlers?.malformed({ reason: 'oversized', detail: err.message, ...(related !== undefined && { related }) });
+      }
+      throw transportError(this.#o.name, err, signal);
+    }
+  }
+
+  async #readSse(res: Dispatcher.ResponseData, related: RequestId | undefined): Promise<void> {
+    const parser = new SseParser(this.#o.maxMessageBytes, {
+      event: (e) => {
+        if (e.event === 'message') this.#deliver(e.data, related);
+      },
+      oversized: (bytes) =>
+        this.#handlers?.malformed({
+          reason: 'oversized',
+          detail: `SSE event of ${bytes} bytes`,
+          ...(related !== undefined && { related }),
+        }),
+    });
+    for await (const chunk of res.body as AsyncIterable<Buffer>) parser.push(chunk);
+  }
+
+  #deliver(text: string, related: RequestId | undefined): void {
+    if (text.length === 0) return; // an SSE priming event (id only, empty data)
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.#handlers?.malformed({
+        reason: 'malformed',
+        detail: 'invalid JSON',
+        head: text.slice(0, 256),
+        tail: text.slice(-256),
+        ...(related !== undefined && { related }),
+      });
+      return;
+    }
+    this.#handlers?.message(message, related);
+  }
+
+  #rebuildHeaders(): void {
+    const h: Record<string, string> = {
+      ...this.#o.headers,
+      accept: 'application/json, text/event-stream',
+      'content-type': 'application/json',
+    };
+    if (this.#wire.protocolVersion !== undefined) h['mcp-protocol-version'] = this.#wire.protocolVersion;
+    if (this.#sessionId !== undefined && this.#wire.era === 'legacy') h['mcp-session-id'] = this.#sessionId;
+    this.#headers = h;
+  }
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

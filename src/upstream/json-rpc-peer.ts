@@ -1,0 +1,268 @@
+import { onAbort } from '../core/index.js';
+import { GatewayError, UpstreamRpcError } from '../errors/index.js';
+import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/index.js';
+import type { Channel, MalformedInfo } from './channel.js';
+import { InboundRequests } from './inbound-requests.js';
+import { CONNECTION_NOTIFICATIONS, guessId, type PeerStats } from './peer-routing.js';
+import type { UpstreamLogger } from './spec.js';
+import { protocolError, reasonText, unavailable } from './upstream-errors.js';
+import type { ServerRequestHandler, UpstreamRequestOptions } from './types.js';
+
+/** One outgoing request waiting for its response. */
+export interface PendingRequest {
+  readonly id: number;
+  readonly method: string;
+  readonly options: UpstreamRequestOptions;
+  readonly token: string | undefined;
+  resolve(result: Record<string, unknown>): void;
+  reject(err: unknown): void;
+  disposeAbort: () => void;
+}
+
+/** Construction options of a JsonRpcPeer. */
+export interface PeerOptions {
+  readonly name: string;
+  readonly log: UpstreamLogger;
+  /** Unrelated notifications (list_changed, resources/updated, logs with no call to own them). */
+  readonly onNotification: (message: JsonRpcNotification) => void;
+  /** Handler for server→client requests that belong to no in-flight request. */
+  readonly fallback: () => ServerRequestHandler | undefined;
+}
+
+/** Internal send flags (handshake traffic). */
+export interface PeerSendFlags {
+  readonly handshake?: boolean;
+}
+
+let tokenSeq = 0;
+const RECENT_ABORTS = 1024;
+
+/**
+ * A bidirectional JSON-RPC endpoint over one Channel: ids, pending map, progress-token mapping,
+ * cancellation, server→client requests. Incoming messages are dispatched synchronously in arrival
+ * order, so progress sent right before a response reaches the caller before the result does.
+ */
+export class JsonRpcPeer {
+  readonly stats: PeerStats = { lateResponses: 0, unknownResponses: 0, malformed: 0, strayProgress: 0 };
+  readonly #channel: Channel;
+  readonly #opts: PeerOptions;
+  readonly #pending = new Map<number, PendingRequest>();
+  readonly #byToken = new Map<string, PendingRequest>();
+  readonly #aborted = new Set<RequestId>();
+  readonly #inbound: InboundRequests;
+  #nextId = 0;
+  #closedReason: string | undefined;
+  #resolveClosed!: (reason: string) => void;
+  /** Resolves with the reason the moment the channel closes (before any process reaping). */
+  readonly whenClosed: Promise<string> = new Promise((resolve) => (this.#resolveClosed = resolve));
+  /** `_meta` entries added to every request (the modern envelope); set after the handshake. */
+  baseMeta: Record<string, unknown> | undefined;
+
+  constructor(channel: Channel, options: PeerOptions) {
+    this.#channel = channel;
+    this.#opts = options;
+    this.#inbound = new InboundRequests(channel, options.log, options.name);
+    channel.setHandlers({
+      message: (m, related) => this.#onMessage(m, related),
+      malformed: (info) => this.#onMalformed(info),
+      close: (reason, delivered) => this.failAll(reason, delivered !== false),
+    });
+  }
+
+  /** Requests in flight (for drain and health). */
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  /** True once the channel closed; every later request fails at once. */
+  get closed(): boolean {
+    return this.#closedReason !== undefined;
+  }
+
+  /** Sends a request; resolves with the raw result, rejects with UpstreamRpcError or GatewayError. */
+  request(
+    method: string,
+    params: Params | undefined,
+    options: UpstreamRequestOptions,
+    flags?: PeerSendFlags,
+  ): Promise<Record<string, unknown>> {
+    const { signal } = options;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.#closedReason !== undefined) return Promise.reject(unavailable(this.#opts.name, this.#closedReason, false));
+    const id = ++this.#nextId;
+    const token = options.onProgress ? `bw-${++tokenSeq}` : undefined;
+    const outParams = this.#withMeta(params, options.meta, token);
+    const message: JsonRpcRequest =
+      outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const p: PendingRequest = { id, method, options, token, resolve, reject, disposeAbort: noop };
+      this.#pending.set(id, p);
+      if (token !== undefined) this.#byToken.set(token, p);
+      p.disposeAbort = onAbort(signal, (reason) => this.#abort(p, reason));
+      this.#channel.send(message, { requestId: id, signal, handshake: flags?.handshake === true }).then(
+        () => this.#exchangeEnded(p),
+        (err: unknown) => this.#fail(p, err),
+      );
+    });
+  }
+
+  /** Sends a notification (resolves once handed to the channel). */
+  notify(method: string, params?: Params, flags?: PeerSendFlags): Promise<void> {
+    if (this.#closedReason !== undefined) return Promise.reject(unavailable(this.#opts.name, this.#closedReason, false));
+    const message: JsonRpcNotification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
+    return this.#channel.send(message, { handshake: flags?.handshake === true });
+  }
+
+  /** Rejects every pending request at once (channel closed or crashed). Idempotent. */
+  failAll(reason: string, maybeExecuted = true): void {
+    if (this.#closedReason !== undefined) return;
+    this.#closedReason = reason;
+    this.#resolveClosed(reason);
+    for (const p of [...this.#pending.values()]) {
+      this.#settle(p);
+      p.reject(unavailable(this.#opts.name, reason, maybeExecuted));
+    }
+    this.#inbound.abortAll(reason);
+  }
+
+  #withMeta(params: Params | undefined, meta: Record<string, unknown> | undefined, token: string | undefined): Params | undefined {
+    const base = this.baseMeta;
+    if (base === undefined && meta === undefined && token === undefined) return params;
+    const prior = params?._meta;
+    const merged: Record<string, unknown> = typeof prior === 'object' && prior !== null ? { ...(prior as Record<string, unknown>) } : {};
+    if (meta !== undefined) Object.assign(merged, meta);
+    if (base !== undefined) Object.assign(merged, base);
+    if (token !== undefined) merged.progressToken = token;
+    return { ...params, _meta: merged };
+  }
+
+  #settle(p: PendingRequest): void {
+    this.#pending.delete(p.id);
+    if (p.token !== undefined) this.#byToken.delete(p.token);
+    p.disposeAbort();
+    this.#inbound.abortOwnedBy(p.id, 'request finished');
+  }
+
+  #abort(p: PendingRequest, reason: unknown): void {
+    if (this.#pending.get(p.id) !== p) return;
+    this.#settle(p);
+    this.#aborted.add(p.id);
+    if (this.#aborted.size > RECENT_ABORTS) this.#aborted.delete(this.#aborted.values().next().value as RequestId);
+    p.reject(reason);
+    if (this.#closedReason !== undefined || this.#channel.cancelByAbort) return;
+    const params = { requestId: p.id, reason: reasonText(reason) };
+    this.#channel.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params }).catch((err: unknown) => {
+      this.#opts.log.debug({ upstream: this.#opts.name, err }, 'could not send notifications/cancelled');
+    });
+  }
+
+  #fail(p: PendingRequest, err: unknown): void {
+    if (this.#pending.get(p.id) !== p) return;
+    this.#settle(p);
+    p.reject(
+      err instanceof GatewayError || err instanceof UpstreamRpcError ? err : unavailable(this.#opts.name, reasonText(err), true, err),
+    );
+  }
+
+  /** A correlated exchange (HTTP POST) ended: a request still pending got no response on its stream. */
+  #exchangeEnded(p: PendingRequest): void {
+    if (!this.#channel.correlated) return;
+    this.#fail(p, unavailable(this.#opts.name, `response stream for ${p.method} ended without a response`, true));
+  }
+
+  #onMessage(raw: unknown, related: RequestId | undefined): void {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      return this.#onMalformed({ reason: 'malformed', detail: 'not a JSON object', ...(related !== undefined && { related }) });
+    const m = raw as Record<string, unknown>;
+    if (typeof m.method === 'string') {
+      if ('id' in m) return this.#inbound.handle(m, this.#ownerFor(related, 'request'), this.#opts.fallback());
+      return this.#onNotification(m as unknown as JsonRpcNotification, related);
+    }
+    if ('id' in m && ('result' in m || 'error' in m)) return this.#onResponse(m);
+    this.#onMalformed({
+      reason: 'malformed',
+      detail: 'neither request, notification nor response',
+      ...(related !== undefined && { related }),
+    });
+  }
+
+  #onResponse(m: Record<string, unknown>): void {
+    const id = m.id as RequestId;
+    const p = typeof id === 'number' ? this.#pending.get(id) : undefined;
+    if (p === undefined) {
+      if (this.#aborted.delete(id)) this.stats.lateResponses++;
+      else this.stats.unknownResponses++;
+      return;
+    }
+    if ('error' in m) {
+      const e = m.error as Record<string, unknown> | null;
+      if (typeof e !== 'object' || e === null || typeof e.code !== 'number' || typeof e.message !== 'string') {
+        this.stats.malformed++;
+        return this.#fail(p, protocolError(this.#opts.name, `invalid error object in the response to ${p.method}`));
+      }
+      this.#settle(p);
+      return p.reject(new UpstreamRpcError(e as { code: number; message: string; data?: unknown }));
+    }
+    const result = m.result;
+    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+      this.stats.malformed++;
+      return this.#fail(p, protocolError(this.#opts.name, `the result of ${p.method} is not an object`));
+    }
+    this.#settle(p);
+    p.resolve(result as Record<string, unknown>);
+  }
+
+  #onNotification(n: JsonRpcNotification, related: RequestId | undefined): void {
+    const params = n.params;
+    if (n.method === 'notifications/progress') {
+      const p = this.#byToken.get(params?.progressToken as string);
+      if (p === undefined || typeof params?.progress !== 'number') {
+        this.stats.strayProgress++;
+        return;
+      }
+      const progress: { progress: number; total?: number; message?: string } = { progress: params.progress };
+      if (typeof params.total === 'number') progress.total = params.total;
+      if (typeof params.message === 'string') progress.message = params.message;
+      return this.#guard(() => p.options.onProgress?.(progress));
+    }
+    if (n.method === 'notifications/cancelled') return this.#inbound.cancel(params?.requestId as RequestId, params?.reason);
+    const owner = CONNECTION_NOTIFICATIONS.has(n.method) ? undefined : this.#ownerFor(related, 'notification');
+    const handler = owner?.options.onNotification;
+    if (handler !== undefined) return this.#guard(() => handler(n));
+    this.#guard(() => this.#opts.onNotification(n));
+  }
+
+  /**
+   * The in-flight request a server-initiated message belongs to: the one whose stream carried it, or,
+   * on channels without correlation (stdio, legacy SSE), the oldest one that accepts such messages.
+   */
+  #ownerFor(related: RequestId | undefined, kind: 'request' | 'notification'): PendingRequest | undefined {
+    if (related !== undefined) return typeof related === 'number' ? this.#pending.get(related) : undefined;
+    if (this.#channel.correlated) return undefined;
+    for (const p of this.#pending.values()) {
+      if (kind === 'request' ? p.options.onRequest !== undefined : p.options.onNotification !== undefined) return p;
+    }
+    return undefined;
+  }
+
+  #onMalformed(info: MalformedInfo): void {
+    this.stats.malformed++;
+    const id = info.related ?? guessId(info.head, info.tail);
+    const p = typeof id === 'number' ? this.#pending.get(id) : undefined;
+    this.#opts.log.warn(
+      { upstream: this.#opts.name, reason: info.reason, detail: info.detail, requestId: id },
+      'malformed upstream message',
+    );
+    if (p !== undefined) this.#fail(p, protocolError(this.#opts.name, `${info.reason} message: ${info.detail}`, { reason: info.reason }));
+  }
+
+  #guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.#opts.log.error({ upstream: this.#opts.name, err }, 'upstream message handler threw');
+    }
+  }
+}
+
+function noop(): void {}

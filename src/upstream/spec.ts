@@ -1,0 +1,76 @@
+/** Restart policy of a supervised upstream (stdio child, SSE stream, HTTP handshake). */
+export interface RestartOptions {
+  readonly initialDelayMs?: number;
+  readonly maxDelayMs?: number;
+  readonly factor?: number;
+  /** More than this many restarts within `windowMs` is a crash loop: state 'down', no more restarts. */
+  readonly maxRestarts?: number;
+  readonly windowMs?: number;
+}
+
+/** How to reach one upstream MCP server (one replica). */
+export interface UpstreamSpec {
+  readonly name: string;
+  readonly kind: 'stdio' | 'streamable-http' | 'sse';
+  /** stdio: the program and its arguments (argv, never a shell line). */
+  readonly command?: string;
+  readonly args?: readonly string[];
+  /** stdio: merged over a small inherited allowlist (PATH, HOME, ...); nothing else is inherited. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly cwd?: string;
+  /** HTTP kinds: the MCP endpoint (streamable-http) or the SSE stream URL (sse). */
+  readonly url?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Protocol era; 'auto' probes with server/discover once and caches the verdict. */
+  readonly era?: 'auto' | 'legacy' | 'modern';
+  readonly restart?: RestartOptions;
+  /** Largest upstream message accepted (default 16 MiB); bigger ones are protocol errors. */
+  readonly maxMessageBytes?: number;
+  /** Capabilities declared upstream; they decide which tools a server offers. */
+  readonly clientCapabilities?: Record<string, unknown>;
+  /** Bound on one connect + handshake (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** stdio: SIGTERM → SIGKILL grace on stop (default 2 s). */
+  readonly killGraceMs?: number;
+  /** HTTP kinds: most sockets to the upstream (default 128). */
+  readonly maxConnections?: number;
+}
+
+/** The minimal (pino-compatible) logger the upstream layer writes to. */
+export interface UpstreamLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+/** Client identity sent in `initialize` and the modern envelope. */
+export const CLIENT_INFO = Object.freeze({ name: 'breakwater', version: '0.1.0' });
+
+/** Declared upstream by default: every client feature, so the upstream offers its full tool set. */
+export const DEFAULT_CLIENT_CAPABILITIES: Readonly<Record<string, unknown>> = Object.freeze({
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: true },
+});
+
+/** Defaults merged under every spec. */
+export const UPSTREAM_DEFAULTS = Object.freeze({
+  maxMessageBytes: 16 * 1024 * 1024,
+  connectTimeoutMs: 10_000,
+  killGraceMs: 2_000,
+  maxConnections: 128,
+  restart: Object.freeze({ initialDelayMs: 100, maxDelayMs: 10_000, factor: 2, maxRestarts: 5, windowMs: 60_000 }),
+});
+
+/** The restart policy with every field filled. */
+export type ResolvedRestart = Required<RestartOptions>;
+
+/** Fills the restart policy's defaults. */
+export function resolveRestart(options: RestartOptions | undefined): ResolvedRestart {
+  return { ...UPSTREAM_DEFAULTS.restart, ...stripUndefined(options ?? {}) };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

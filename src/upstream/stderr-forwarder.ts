@@ -1,0 +1,75 @@
+import type { Clock } from '../core/index.js';
+import type { UpstreamLogger } from './spec.js';
+
+const MAX_LINE = 4096;
+
+/** Limits of the stderr forwarder: a token bucket of lines. */
+export interface StderrLimits {
+  readonly burst: number;
+  readonly perSecond: number;
+}
+
+/**
+ * Forwards a child's stderr to the log line by line, rate-limited so a chatty child cannot flood the
+ * gateway's log. Suppressed lines are never dropped silently: their count is logged when logging
+ * resumes and at the end.
+ */
+export class StderrForwarder {
+  #partial = '';
+  #tokens: number;
+  #last: number;
+  #suppressed = 0;
+
+  constructor(
+    private readonly upstream: string,
+    private readonly log: UpstreamLogger,
+    private readonly clock: Clock,
+    private readonly limits: StderrLimits = { burst: 100, perSecond: 50 },
+  ) {
+    this.#tokens = limits.burst;
+    this.#last = clock.now();
+  }
+
+  /** Feeds a chunk of stderr. */
+  push(chunk: Buffer | string): void {
+    const text = this.#partial + chunk.toString();
+    const lines = text.split('\n');
+    this.#partial = lines.pop() ?? '';
+    if (this.#partial.length > MAX_LINE) {
+      lines.push(this.#partial);
+      this.#partial = '';
+    }
+    for (const line of lines) this.#emit(line);
+  }
+
+  /** Flushes a trailing partial line and the suppression count (child exited). */
+  end(): void {
+    if (this.#partial.length > 0) this.#emit(this.#partial);
+    this.#partial = '';
+    this.#report();
+  }
+
+  #emit(raw: string): void {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.length === 0) return;
+    const now = this.clock.now();
+    this.#tokens = Math.min(this.limits.burst, this.#tokens + ((now - this.#last) / 1000) * this.limits.perSecond);
+    this.#last = now;
+    if (this.#tokens < 1) {
+      this.#suppressed++;
+      return;
+    }
+    this.#tokens -= 1;
+    this.#report();
+    this.log.info({ upstream: this.upstream, stream: 'stderr' }, line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line);
+  }
+
+  #report(): void {
+    if (this.#suppressed === 0) return;
+    this.log.warn(
+      { upstream: this.upstream, stream: 'stderr', suppressed: this.#suppressed },
+      `${this.#suppressed} stderr lines suppressed by the rate limit`,
+    );
+    this.#suppressed = 0;
+  }
+}

@@ -1,0 +1,165 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { Clock } from '../core/index.js';
+import type { JsonRpcMessage } from '../protocol/index.js';
+import type { Channel, ChannelHandlers } from './channel.js';
+import { NdjsonDecoder } from './ndjson-decoder.js';
+import { reapGroup } from './process-tree.js';
+import type { UpstreamLogger } from './spec.js';
+import { StderrForwarder } from './stderr-forwarder.js';
+import { unavailable } from './upstream-errors.js';
+
+/** How to spawn one stdio upstream. */
+export interface StdioChannelOptions {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Record<string, string>;
+  readonly cwd: string | undefined;
+  readonly maxMessageBytes: number;
+  readonly killGraceMs: number;
+  readonly log: UpstreamLogger;
+  readonly clock: Clock;
+}
+
+/** How a child ended. */
+export interface ExitInfo {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly reason: string;
+}
+
+/** After the leader exits, output still in the pipe gets this long to arrive before the channel closes. */
+const DRAIN_MS = 50;
+const RESOLVED = Promise.resolve();
+
+/**
+ * A child process speaking newline-delimited JSON-RPC on stdin/stdout. The child leads its own
+ * process group (detached), so stopping it — or its crash — reaps every (grand)child it spawned.
+ */
+export class StdioChannel implements Channel {
+  readonly correlated = false;
+  readonly cancelByAbort = false;
+  readonly pid: number | undefined;
+  /** Resolves once the leader exited and the rest of its process group is gone. */
+  readonly ended: Promise<ExitInfo>;
+  readonly #opts: StdioChannelOptions;
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #stderr: StderrForwarder;
+  #handlers: ChannelHandlers | undefined;
+  #closedReason: string | undefined;
+  #exit: ExitInfo | undefined;
+  #reaping: Promise<void> | undefined;
+  #resolveEnded!: (info: ExitInfo) => void;
+
+  constructor(opts: StdioChannelOptions) {
+    this.#opts = opts;
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    this.#stderr = new StderrForwarder(opts.name, opts.log, opts.clock);
+    this.#child = spawn(opts.command, [...opts.args], {
+      cwd: opts.cwd,
+      env: opts.env,
+      shell: false,
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
+    });
+    this.pid = this.#child.pid;
+    const decoder = new NdjsonDecoder(opts.maxMessageBytes, {
+      line: (text) => this.#onLine(text),
+      oversized: (bytes, head, tail) =>
+        this.#handlers?.malformed({ reason: 'oversized', detail: `${bytes} bytes > limit ${opts.maxMessageBytes}`, head, tail }),
+    });
+    const child = this.#child;
+    child.stdout.on('data', (chunk: Buffer) => decoder.push(chunk));
+    child.stdout.on('close', () => this.#closeChannel(this.#exit?.reason ?? 'stdout closed'));
+    child.stderr.on('data', (chunk: Buffer) => this.#stderr.push(chunk));
+    child.stderr.on('close', () => this.#stderr.end());
+    child.stdin.on('error', (err) => opts.log.debug({ upstream: opts.name, err }, 'stdin error'));
+    child.on('error', (err) => this.#onExit(null, null, `spawn failed: ${err.message}`));
+    child.on('exit', (code, signal) => this.#onExit(code, signal, signal ? `exited by ${signal}` : `exited with code ${code}`));
+  }
+
+  setHandlers(handlers: ChannelHandlers): void {
+    this.#handlers = handlers;
+  }
+
+  send(message: JsonRpcMessage): Promise<void> {
+    if (this.#closedReason !== undefined || !this.#child.stdin.writable) {
+      return Promise.reject(unavailable(this.#opts.name, this.#closedReason ?? 'stdin closed', false));
+    }
+    this.#child.stdin.write(JSON.stringify(message) + '\n');
+    return RESOLVED;
+  }
+
+  setWire(): void {}
+
+  handshakeDone(): void {}
+
+  /** Stops the child and its whole process group (SIGTERM, SIGKILL after the grace). */
+  close(): Promise<void> {
+    this.#closeChannel('closed');
+    this.#reap();
+    return this.ended.then(() => undefined);
+  }
+
+  #onLine(text: string): void {
+    let message: unknown;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.#handlers?.malformed({ reason: 'malformed', detail: 'invalid JSON', head: text.slice(0, 256), tail: text.slice(-256) });
+      return;
+    }
+    this.#handlers?.message(message, undefined);
+  }
+
+  #onExit(code: number | null, signal: string | null, reason: string): void {
+    if (this.#exit !== undefined) return;
+    this.#exit = { code, signal, reason };
+    if (this.pid === undefined) {
+      this.#closeChannel(reason);
+      this.#resolveEnded(this.#exit);
+      return;
+    }
+    this.#reap();
+    // Let output already in the pipe (a response written just before exiting) be read first.
+    const timer = this.#opts.clock.setTimeout(() => this.#closeChannel(reason), DRAIN_MS);
+    const exit = this.#exit;
+    void this.#reaping!.then(async () => {
+      this.#opts.clock.clearTimeout(timer);
+      this.#closeChannel(reason);
+      // The tree is gone; give stderr a bounded moment to drain so its last lines are logged.
+      await this.#stderrDrained();
+      this.#stderr.end();
+      this.#resolveEnded(exit);
+    });
+  }
+
+  #stderrDrained(): Promise<void> {
+    const stderr = this.#child.stderr;
+    if (stderr.destroyed || stderr.readableEnded) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.#opts.clock.clearTimeout(timer);
+        stderr.off('close', done);
+        resolve();
+      };
+      const timer = this.#opts.clock.setTimeout(done, DRAIN_MS);
+      stderr.once('close', done);
+    });
+  }
+
+  #reap(): void {
+    if (this.#reaping !== undefined || this.pid === undefined) return;
+    this.#reaping = reapGroup(this.pid, this.#opts.killGraceMs, this.#opts.clock);
+  }
+
+  #closeChannel(reason: string): void {
+    if (this.#closedReason !== undefined) return;
+    this.#closedReason = reason;
+    this.#child.stdin.destroy();
+    this.#handlers?.close(reason, this.pid !== undefined);
+    // stdout ended while the leader still runs: it can no longer answer, so end it.
+    if (this.#exit === undefined) this.#reap();
+  }
+}

@@ -1,0 +1,209 @@
+import { onAbort, type Clock, type Emitter, type Random, type TimerHandle } from '../core/index.js';
+import { RestartBudget } from './backoff.js';
+import type { JsonRpcPeer } from './json-rpc-peer.js';
+import type { ResolvedRestart, UpstreamLogger } from './spec.js';
+import type { UpstreamEvents, UpstreamInfo, UpstreamState } from './types.js';
+import { reasonText, unavailable } from './upstream-errors.js';
+
+/** How a link ended. */
+export interface LinkEnd {
+  readonly reason: string;
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+/** One live connection to the upstream after a successful handshake (one child life, one session). */
+export interface Link {
+  readonly peer: JsonRpcPeer;
+  readonly info: UpstreamInfo;
+  /** Resolves the moment the link stops working (pending requests have just failed). */
+  readonly closed: Promise<string>;
+  /** Resolves when the link is gone and its resources are released (process tree reaped). */
+  readonly ended: Promise<LinkEnd>;
+  close(): Promise<void>;
+}
+
+/** What a Supervisor needs. */
+export interface SupervisorOptions {
+  readonly name: string;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly log: UpstreamLogger;
+  readonly restart: ResolvedRestart;
+  readonly events: Emitter<UpstreamEvents>;
+  /** Opens and handshakes a new link; must release what it opened if it fails or `signal` aborts. */
+  readonly open: (signal: AbortSignal) => Promise<Link>;
+}
+
+interface Waiter {
+  resolve(link: Link): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Keeps one upstream link alive: opens it, notices its end at once, restarts with backoff + jitter,
+ * declares a crash loop ('down', no more restarts until an explicit start), and stops for good.
+ */
+export class Supervisor {
+  readonly #o: SupervisorOptions;
+  readonly #budget: RestartBudget;
+  readonly #life = new AbortController();
+  readonly #waiters = new Set<Waiter>();
+  #state: UpstreamState = 'idle';
+  #link: Link | undefined;
+  #timer: TimerHandle | undefined;
+  #opening: Promise<void> | undefined;
+  #attemptWaiters: Waiter[] = [];
+  #stopped: Promise<void> | undefined;
+
+  constructor(options: SupervisorOptions) {
+    this.#o = options;
+    this.#budget = new RestartBudget(options.restart, options.random);
+  }
+
+  get state(): UpstreamState {
+    return this.#state;
+  }
+
+  /** The live link, only while ready (the hot path reads it without awaiting anything). */
+  get link(): Link | undefined {
+    return this.#state === 'ready' ? this.#link : undefined;
+  }
+
+  /** Opens the link; resolves when ready, rejects with the next attempt's failure (restarts go on). */
+  start(): Promise<void> {
+    if (this.#state === 'closed') return Promise.reject(unavailable(this.#o.name, 'closed', false));
+    if (this.#state === 'ready') return Promise.resolve();
+    const outcome = new Promise<void>((resolve, reject) => this.#attemptWaiters.push({ resolve: () => resolve(), reject }));
+    if (this.#state === 'idle' || this.#state === 'down') {
+      this.#budget.reset();
+      this.#clearTimer();
+      this.#attempt('connecting');
+    }
+    return outcome;
+  }
+
+  /** The ready link; waits through a restart (bounded by `signal`), fails fast when down or closed. */
+  waitReady(signal: AbortSignal): Promise<Link> {
+    const link = this.link;
+    if (link !== undefined) return Promise.resolve(link);
+    if (this.#state === 'down' || this.#state === 'closed') return Promise.reject(unavailable(this.#o.name, this.#state, false));
+    if (signal.aborted) return Promise.reject(signal.reason);
+    if (this.#state === 'idle') this.start().catch(() => {});
+    return new Promise<Link>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: (l) => {
+          dispose();
+          resolve(l);
+        },
+        reject: (e) => {
+          dispose();
+          reject(e);
+        },
+      };
+      const dispose = onAbort(signal, (reason) => {
+        this.#waiters.delete(waiter);
+        reject(reason);
+      });
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** Stops for good: no restarts, waiters fail, the link closes (process tree reaped). */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    this.#life.abort(new Error('closed'));
+    this.#clearTimer();
+    this.#setState('closed');
+    this.#rejectAll(unavailable(this.#o.name, 'closed', false));
+    const link = this.#link;
+    this.#link = undefined;
+    await this.#opening;
+    if (link !== undefined) {
+      await link.close();
+      const end = await link.ended;
+      this.#o.events.emit('exit', { code: end.code, signal: end.signal, restarts: this.#budget.recent });
+    }
+  }
+
+  #attempt(state: 'connecting' | 'restarting'): void {
+    this.#timer = undefined;
+    this.#setState(state);
+    this.#opening = this.#o.open(this.#life.signal).then(
+      (link) => this.#opened(link),
+      (err: unknown) => {
+        if (this.#state === 'closed') return;
+        this.#settleAttempt(err);
+        this.#failed(reasonText(err));
+      },
+    );
+  }
+
+  #opened(link: Link): void {
+    if (this.#state === 'closed') {
+      void link.close();
+      return;
+    }
+    this.#link = link;
+    this.#setState('ready');
+    for (const w of [...this.#waiters]) w.resolve(link);
+    this.#waiters.clear();
+    this.#settleAttempt(undefined);
+    void link.closed.then((reason) => this.#lost(link, reason));
+  }
+
+  /** The link broke: leave 'ready' at once; restart only after the old process tree is gone. */
+  #lost(link: Link, reason: string): void {
+    if (this.#link !== link || this.#state === 'closed') return;
+    this.#link = undefined;
+    this.#setState('restarting', reason);
+    void link.ended.then((end) => {
+      if (this.#state === 'closed') return;
+      this.#o.log.warn({ upstream: this.#o.name, reason: end.reason, code: end.code, signal: end.signal }, 'upstream link ended');
+      this.#o.events.emit('exit', { code: end.code, signal: end.signal, restarts: this.#budget.recent });
+      this.#failed(end.reason);
+    });
+  }
+
+  #failed(reason: string): void {
+    const delay = this.#budget.next(this.#o.clock.now());
+    if (delay === undefined) {
+      this.#o.log.error({ upstream: this.#o.name, reason }, 'upstream crash loop: giving up until an explicit start');
+      this.#setState('down', reason);
+      this.#rejectAll(unavailable(this.#o.name, `down (crash loop): ${reason}`, false));
+      return;
+    }
+    this.#setState('restarting', reason);
+    this.#timer = this.#o.clock.setTimeout(() => this.#attempt('restarting'), delay);
+  }
+
+  #settleAttempt(err: unknown): void {
+    const waiters = this.#attemptWaiters;
+    this.#attemptWaiters = [];
+    for (const w of waiters) {
+      if (err === undefined) w.resolve(this.#link!);
+      else w.reject(err);
+    }
+  }
+
+  #rejectAll(err: unknown): void {
+    for (const w of [...this.#waiters]) w.reject(err);
+    this.#waiters.clear();
+    this.#settleAttempt(err);
+  }
+
+  #setState(state: UpstreamState, reason?: string): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#o.events.emit('state', reason === undefined ? { state } : { state, reason });
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#o.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
