@@ -22,6 +22,8 @@ const never = {
   store: ['transport', 'session', 'router', 'upstream', 'app', 'cli', 'admin'],
   observability: ['transport', 'session', 'policies', 'router', 'upstream', 'app', 'cli', 'admin'],
   admin: ['cli'],
+  // The shared resilience core (breaker, retry budget, failure classification): policies and app use it.
+  resilience: ['transport', 'session', 'policies', 'router', 'upstream', 'store', 'app', 'cli', 'admin'],
 };
 const storeImpls = ['memory', 'sqlite', 'postgres', 'redis'];
 

@@ -1,0 +1,2 @@
+export * from './bulkhead.js';
+export * from './bulkhead-policy.js';

@@ -1,0 +1,3 @@
+export * from './cache-key.js';
+export * from './cache-policy.js';
+export * from './cache-store.js';

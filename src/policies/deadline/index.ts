@@ -1,0 +1,2 @@
+export * from './attempt-timeout-policy.js';
+export * from './deadline-policy.js';
