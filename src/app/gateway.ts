@@ -35,16 +35,28 @@ export class Gateway {
     const aggregated: AggregatedUpstream[] = [];
     for (const [name, upstream] of Object.entries(config.upstreams)) {
       if (!upstream.enabled) continue;
-      const replicas = upstreamSpecs(name, upstream).map((spec) => createUpstreamConnection(spec, { clock, log: log.child({ upstream: spec.name }) }));
+      const replicas = upstreamSpecs(name, upstream).map((spec) => createUpstreamConnection(spec, { clock, log }));
       this.upstreams.set(name, replicas);
       aggregated.push({
-        naming: { name, namespace: { prefix: upstream.prefix, separator: config.namespace.separator }, allow: upstream.tools.allow, deny: upstream.tools.deny },
+        naming: {
+          name,
+          namespace: { prefix: upstream.prefix, separator: config.namespace.separator },
+          allow: upstream.tools.allow,
+          deny: upstream.tools.deny,
+        },
         connection: replicas[0]!,
       });
     }
     this.aggregator = new Aggregator(aggregated);
-    this.pipelines = new PipelineCompiler(config, createDispatch((upstream, replica) => this.upstreams.get(upstream)?.[replica ?? 0]));
-    const sessions = new SessionStore({ idleTimeoutMs: config.server.sessions.idleTimeoutMs, maxSessions: config.server.sessions.maxSessions, clock });
+    this.pipelines = new PipelineCompiler(
+      config,
+      createDispatch((upstream, replica) => this.upstreams.get(upstream)?.[replica ?? 0]),
+    );
+    const sessions = new SessionStore({
+      idleTimeoutMs: config.server.sessions.idleTimeoutMs,
+      maxSessions: config.server.sessions.maxSessions,
+      clock,
+    });
     const hub = new SubscriptionHub(this.aggregator, sessions, log);
     const info: GatewayInfo = { serverInfo: { name: config.server.name, version: VERSION }, instructions: () => this.#instructions() };
     const dispatcher = new Dispatcher({
@@ -83,7 +95,9 @@ export class Gateway {
     }
     for (const [name, replicas] of this.upstreams)
       for (const r of replicas)
-        r.start().catch((err: unknown) => log.warn({ upstream: name, err: err instanceof Error ? err.message : String(err) }, 'upstream failed to start'));
+        r.start().catch((err: unknown) =>
+          log.warn({ upstream: name, err: err instanceof Error ? err.message : String(err) }, 'upstream failed to start'),
+        );
   }
 
   /** The MCP endpoint URL (after start). */

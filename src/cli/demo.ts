@@ -30,7 +30,11 @@ export async function runDemo(argv: string[]): Promise<number> {
       upstreams: {
         everything: { command: node, args: [serverEntry('@modelcontextprotocol/server-everything'), 'stdio'] },
         fs: { command: node, args: [serverEntry('@modelcontextprotocol/server-filesystem'), scratch] },
-        memory: { command: node, args: [serverEntry('@modelcontextprotocol/server-memory')], env: { MEMORY_FILE_PATH: join(scratch, 'memory.jsonl') } },
+        memory: {
+          command: node,
+          args: [serverEntry('@modelcontextprotocol/server-memory')],
+          env: { MEMORY_FILE_PATH: join(scratch, 'memory.jsonl') },
+        },
       },
     },
     '<demo>',

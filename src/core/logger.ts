@@ -20,17 +20,39 @@ export const silentLogger: Logger = {
 };
 
 /**
- * A child logger built on first use: the per-call hot path pays nothing for the request-id binding
- * unless the call actually logs something.
+ * A child logger built on first use: the per-call hot path pays one small object for the request-id
+ * binding, and the pino child only when the call actually logs something.
  */
+class LazyChild implements Logger {
+  #child: Logger | undefined;
+
+  constructor(
+    private readonly base: Logger,
+    private readonly bindings: () => Record<string, unknown>,
+  ) {}
+
+  #get(): Logger {
+    return (this.#child ??= this.base.child(this.bindings()));
+  }
+
+  debug(obj: object, msg?: string): void {
+    if (this.base.isLevelEnabled?.('debug') !== false) this.#get().debug(obj, msg);
+  }
+  info(obj: object, msg?: string): void {
+    this.#get().info(obj, msg);
+  }
+  warn(obj: object, msg?: string): void {
+    this.#get().warn(obj, msg);
+  }
+  error(obj: object, msg?: string): void {
+    this.#get().error(obj, msg);
+  }
+  child(bindings: Record<string, unknown>): Logger {
+    return this.#get().child(bindings);
+  }
+}
+
+/** A logger bound to `bindings()`, computed only if something is logged. */
 export function lazyChild(base: Logger, bindings: () => Record<string, unknown>): Logger {
-  let child: Logger | undefined;
-  const get = () => (child ??= base.child(bindings()));
-  return {
-    debug: (o, m) => (base.isLevelEnabled?.('debug') === false ? undefined : get().debug(o, m)),
-    info: (o, m) => get().info(o, m),
-    warn: (o, m) => get().warn(o, m),
-    error: (o, m) => get().error(o, m),
-    child: (b) => get().child(b),
-  };
+  return new LazyChild(base, bindings);
 }

@@ -110,6 +110,11 @@ export class Aggregator {
     return run;
   }
 
+  /** True while some list is being fetched. */
+  get loading(): boolean {
+    return this.#inflight.size > 0;
+  }
+
   /** Resolves when every upstream's first load has settled (or `timeoutMs` passed). */
   async whenLoaded(timeoutMs: number): Promise<void> {
     const pending = [...this.#inflight.values()];

@@ -19,7 +19,7 @@ export function createDispatch(resolve: ConnectionResolver): Next {
     const connection = resolve(ctx.route.upstream, ctx.replica);
     if (!connection) throw errors.upstreamUnavailable(ctx.route.upstream, 'no such upstream', false);
     ctx.state.attempts++;
-    const options = attemptOptions(ctx);
+    const options = attemptOptions(ctx, connection.info?.era === 'modern');
     let result = await connection.request(ctx.method, ctx.params, options);
     // A modern upstream asks for client input with an InputRequiredResult. A modern caller gets it
     // untouched; a legacy caller cannot read it, so the gateway asks the caller with the legacy
@@ -36,19 +36,31 @@ async function answerInputs(ctx: CallContext, result: CallResult): Promise<Param
   const requests = (result.inputRequests ?? {}) as Record<string, { method: string; params?: Params }>;
   const responses: Record<string, unknown> = {};
   for (const [key, request] of Object.entries(requests)) {
-    responses[key] = await ctx.caller.request(request.params === undefined ? { method: request.method } : { method: request.method, params: request.params }, ctx.signal);
+    responses[key] = await ctx.caller.request(
+      request.params === undefined ? { method: request.method } : { method: request.method, params: request.params },
+      ctx.signal,
+    );
   }
   const params: Params = { ...ctx.params, inputResponses: responses };
   if (typeof result.requestState === 'string') params.requestState = result.requestState;
   return params;
 }
 
-function attemptOptions(ctx: CallContext): UpstreamRequestOptions {
+function attemptOptions(ctx: CallContext, modernUpstream: boolean): UpstreamRequestOptions {
   const { caller, state, progressToken } = ctx;
   const logLevel = caller.logLevel;
+  // A modern upstream learns client capabilities per request: declare the caller's, so the upstream
+  // never asks for input the caller cannot give (it answers -32021 itself instead).
+  const meta: Record<string, unknown> | undefined =
+    logLevel === undefined && !modernUpstream
+      ? undefined
+      : {
+          ...(logLevel !== undefined && { [META.logLevel]: logLevel }),
+          ...(modernUpstream && { [META.clientCapabilities]: caller.capabilities }),
+        };
   return {
     signal: ctx.signal,
-    ...(logLevel !== undefined && { meta: { [META.logLevel]: logLevel } }),
+    ...(meta !== undefined && { meta }),
     onNotification: (message) => {
       state.committed = true;
       caller.notify(message);

@@ -34,7 +34,12 @@ export function disambiguate(exposed: string, upstream: string, name: string): s
 export function globMatcher(patterns: readonly string[]): (name: string) => boolean {
   if (patterns.length === 0) return () => false;
   const source = patterns
-    .map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'))
+    .map((p) =>
+      p
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.'),
+    )
     .join('|');
   const re = new RegExp(`^(?:${source})$`);
   return (name) => re.test(name);

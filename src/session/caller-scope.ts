@@ -12,8 +12,10 @@ export interface CallerScope {
   readonly principal: Principal;
   /** Writes to this request's own response stream (progress, logs, server→client requests). */
   readonly write: MessageWriter;
-  /** Aborted when the caller goes away (modern: stream closed). */
+  /** Aborted when the caller goes away (stream closed) or cancels (`notifications/cancelled`). */
   readonly signal: AbortSignal;
+  /** The controller behind `signal`: a legacy session aborts it on the caller's cancellation. */
+  readonly controller: AbortController;
   /** Modern: `_meta` logLevel of this request; log messages are sent only when it is set. */
   readonly logLevel: string | undefined;
 }

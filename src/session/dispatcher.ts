@@ -85,9 +85,11 @@ export class Dispatcher {
     };
   }
 
+  /** The aggregate, after waiting (bounded) for upstreams still loading their first lists. */
   async #loaded(): Promise<Aggregator> {
-    await this.#deps.aggregator.whenLoaded(this.#deps.listWaitMs);
-    return this.#deps.aggregator;
+    const agg = this.#deps.aggregator;
+    if (agg.loading) await agg.whenLoaded(this.#deps.listWaitMs);
+    return agg;
   }
 
   async #named(req: JsonRpcRequest, scope: CallerScope, kind: 'tool' | 'prompt'): Promise<Record<string, unknown>> {
@@ -127,10 +129,8 @@ export class Dispatcher {
 
   async #run(req: JsonRpcRequest, scope: CallerScope, route: Route, params: Params): Promise<Record<string, unknown>> {
     const { clock } = this.#deps;
-    const controller = new AbortController();
-    const onCallerGone = () => controller.abort(scope.signal.reason);
-    scope.signal.addEventListener('abort', onCallerGone, { once: true });
-    const untrack = scope.session?.track(req.id, controller);
+    // The transport's per-request controller is the call's cancellation: no second controller per call.
+    const untrack = scope.session?.track(req.id, scope.controller);
     const requestId = `${this.#boot}-${(++this.#seq).toString(36)}`;
     const { params: forwarded, progressToken } = forwardParams(params);
     const ctx: CallContext = {
@@ -142,7 +142,7 @@ export class Dispatcher {
       principal: scope.principal,
       era: scope.era,
       sessionId: scope.session?.id,
-      signal: controller.signal,
+      signal: scope.signal,
       deadline: Infinity,
       clock,
       log: lazyChild(this.#deps.log, () => ({
@@ -159,7 +159,6 @@ export class Dispatcher {
     try {
       return await this.#deps.pipelines.forRoute(route)(ctx);
     } finally {
-      scope.signal.removeEventListener('abort', onCallerGone);
       untrack?.();
     }
   }
@@ -169,7 +168,12 @@ export class Dispatcher {
     if (!(err instanceof GatewayError) && err instanceof Error && err.name === 'UpstreamRpcError') return;
     const level = err instanceof GatewayError ? 'warn' : 'error';
     this.#deps.log[level](
-      { rpcId: req.id, method: req.method, session: scope.session?.id, err: err instanceof Error ? { message: err.message, name: err.name } : err },
+      {
+        rpcId: req.id,
+        method: req.method,
+        session: scope.session?.id,
+        err: err instanceof Error ? { message: err.message, name: err.name } : err,
+      },
       'call failed',
     );
   }

@@ -29,7 +29,13 @@ export class LegacySession {
   #nextId = 0;
   closed = false;
 
-  constructor(id: string, protocolVersion: string, capabilities: Record<string, unknown>, clientInfo: Record<string, unknown> | undefined, now: number) {
+  constructor(
+    id: string,
+    protocolVersion: string,
+    capabilities: Record<string, unknown>,
+    clientInfo: Record<string, unknown> | undefined,
+    now: number,
+  ) {
     this.id = id;
     this.protocolVersion = protocolVersion;
     this.capabilities = capabilities;

@@ -41,7 +41,7 @@ export class SessionLayer {
   }
 
   /** A scope for a legacy caller request on one response stream. */
-  legacyScope(session: LegacySession, principal: Principal, write: MessageWriter, signal: AbortSignal): CallerScope {
+  legacyScope(session: LegacySession, principal: Principal, write: MessageWriter, controller: AbortController): CallerScope {
     return {
       era: 'legacy',
       protocolVersion: session.protocolVersion,
@@ -49,7 +49,8 @@ export class SessionLayer {
       session,
       principal,
       write,
-      signal,
+      signal: controller.signal,
+      controller,
       logLevel: undefined,
     };
   }
@@ -57,7 +58,9 @@ export class SessionLayer {
   /** Runs a request (either era). */
   handle(req: JsonRpcRequest, scope: CallerScope): Promise<JsonRpcResponse> {
     if (this.#draining && req.method !== 'ping')
-      return Promise.resolve(failure(req.id, { code: -32000, message: 'The gateway is shutting down', data: { code: 'GW_SHUTTING_DOWN' } }));
+      return Promise.resolve(
+        failure(req.id, { code: -32000, message: 'The gateway is shutting down', data: { code: 'GW_SHUTTING_DOWN' } }),
+      );
     return this.dispatcher.handle(req, scope);
   }
 

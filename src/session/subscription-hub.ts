@@ -132,10 +132,11 @@ export class SubscriptionHub {
     if (n > 0) return;
     const upstream = this.aggregator.resources.route(uri);
     const connection = upstream === undefined ? undefined : this.aggregator.connection(upstream);
-    const caps = connection?.info?.capabilities.resources as { subscribe?: boolean } | undefined;
-    if (!connection || !caps?.subscribe) return;
-    await connection.request('resources/subscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch((err: unknown) => {
-      this.log.warn({ uri, upstream, err: String(err) }, 'upstream resources/subscribe failed');
+    if (!connection) return;
+    // The connection speaks the upstream's era (resources/subscribe or its listen filter) and keeps
+    // the subscription across restarts; a refusal now is logged, the session's subscription stands.
+    await connection.subscribeResource(uri).catch((err: unknown) => {
+      this.log.warn({ uri, upstream, err: String(err) }, 'upstream resource subscription failed');
     });
   }
 
@@ -145,9 +146,8 @@ export class SubscriptionHub {
     this.#uriRefs.delete(uri);
     const upstream = this.aggregator.resources.route(uri);
     const connection = upstream === undefined ? undefined : this.aggregator.connection(upstream);
-    const caps = connection?.info?.capabilities.resources as { subscribe?: boolean } | undefined;
-    if (!connection || !caps?.subscribe) return;
-    await connection.request('resources/unsubscribe', { uri }, { signal: AbortSignal.timeout(10_000) }).catch(() => {});
+    if (!connection) return;
+    await connection.unsubscribeResource(uri).catch(() => {});
   }
 }
 

@@ -1,6 +1,6 @@
 import { onAbort } from '../core/index.js';
 import { GatewayError, UpstreamRpcError } from '../errors/index.js';
-import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/index.js';
+import { META, type JsonRpcNotification, type JsonRpcRequest, type Params, type RequestId } from '../protocol/index.js';
 import type { Channel, MalformedInfo } from './channel.js';
 import { InboundRequests } from './inbound-requests.js';
 import { CONNECTION_NOTIFICATIONS, guessId, type PeerStats } from './peer-routing.js';
@@ -14,6 +14,8 @@ export interface PendingRequest {
   readonly method: string;
   readonly options: UpstreamRequestOptions;
   readonly token: string | undefined;
+  /** A `subscriptions/listen` stream: it owns only the notifications tagged with its id. */
+  readonly listen: boolean;
   resolve(result: Record<string, unknown>): void;
   reject(err: unknown): void;
   disposeAbort: () => void;
@@ -32,10 +34,17 @@ export interface PeerOptions {
 /** Internal send flags (handshake traffic). */
 export interface PeerSendFlags {
   readonly handshake?: boolean;
+  /**
+   * The request is a modern `subscriptions/listen`: notifications tagged with its id go to its
+   * onNotification, and on uncorrelated channels (stdio) it never adopts untagged server messages,
+   * which belong to the calls in flight beside it.
+   */
+  readonly listen?: boolean;
 }
 
 let tokenSeq = 0;
 const RECENT_ABORTS = 1024;
+const RECENT_LISTENS = 64;
 
 /**
  * A bidirectional JSON-RPC endpoint over one Channel: ids, pending map, progress-token mapping,
@@ -43,12 +52,14 @@ const RECENT_ABORTS = 1024;
  * order, so progress sent right before a response reaches the caller before the result does.
  */
 export class JsonRpcPeer {
-  readonly stats: PeerStats = { lateResponses: 0, unknownResponses: 0, malformed: 0, strayProgress: 0 };
+  readonly stats: PeerStats = { lateResponses: 0, unknownResponses: 0, malformed: 0, strayProgress: 0, staleSubscription: 0 };
   readonly #channel: Channel;
   readonly #opts: PeerOptions;
   readonly #pending = new Map<number, PendingRequest>();
   readonly #byToken = new Map<string, PendingRequest>();
   readonly #aborted = new Set<RequestId>();
+  /** Listen streams that ended: notifications still tagged with them are duplicates of the successor's. */
+  readonly #retiredListens = new Set<RequestId>();
   readonly #inbound: InboundRequests;
   #nextId = 0;
   #closedReason: string | undefined;
@@ -95,7 +106,8 @@ export class JsonRpcPeer {
     const message: JsonRpcRequest =
       outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
     return new Promise<Record<string, unknown>>((resolve, reject) => {
-      const p: PendingRequest = { id, method, options, token, resolve, reject, disposeAbort: noop };
+      const listen = flags?.listen === true;
+      const p: PendingRequest = { id, method, options, token, listen, resolve, reject, disposeAbort: noop };
       this.#pending.set(id, p);
       if (token !== undefined) this.#byToken.set(token, p);
       p.disposeAbort = onAbort(signal, (reason) => this.#abort(p, reason));
@@ -130,14 +142,20 @@ export class JsonRpcPeer {
     if (base === undefined && meta === undefined && token === undefined) return params;
     const prior = params?._meta;
     const merged: Record<string, unknown> = typeof prior === 'object' && prior !== null ? { ...(prior as Record<string, unknown>) } : {};
-    if (meta !== undefined) Object.assign(merged, meta);
+    // The connection's envelope overrides the caller's keys; the gateway's explicit per-request meta
+    // (the caller's capabilities, its log level) overrides the connection's defaults.
     if (base !== undefined) Object.assign(merged, base);
+    if (meta !== undefined) Object.assign(merged, meta);
     if (token !== undefined) merged.progressToken = token;
     return { ...params, _meta: merged };
   }
 
   #settle(p: PendingRequest): void {
     this.#pending.delete(p.id);
+    if (p.listen) {
+      this.#retiredListens.add(p.id);
+      if (this.#retiredListens.size > RECENT_LISTENS) this.#retiredListens.delete(this.#retiredListens.values().next().value as RequestId);
+    }
     if (p.token !== undefined) this.#byToken.delete(p.token);
     p.disposeAbort();
     this.#inbound.abortOwnedBy(p.id, 'request finished');
@@ -226,6 +244,17 @@ export class JsonRpcPeer {
       return this.#guard(() => p.options.onProgress?.(progress));
     }
     if (n.method === 'notifications/cancelled') return this.#inbound.cancel(params?.requestId as RequestId, params?.reason);
+    const subscription = subscriptionIdOf(params);
+    if (subscription !== undefined) {
+      const listener = typeof subscription === 'number' ? this.#pending.get(subscription) : undefined;
+      const onListen = listener?.listen === true ? listener.options.onNotification : undefined;
+      if (onListen !== undefined) return this.#guard(() => onListen(n));
+      // A stream we closed after its successor was acknowledged: the successor delivers this too.
+      if (this.#retiredListens.has(subscription)) {
+        this.stats.staleSubscription++;
+        return;
+      }
+    }
     const owner = CONNECTION_NOTIFICATIONS.has(n.method) ? undefined : this.#ownerFor(related, 'notification');
     const handler = owner?.options.onNotification;
     if (handler !== undefined) return this.#guard(() => handler(n));
@@ -240,6 +269,7 @@ export class JsonRpcPeer {
     if (related !== undefined) return typeof related === 'number' ? this.#pending.get(related) : undefined;
     if (this.#channel.correlated) return undefined;
     for (const p of this.#pending.values()) {
+      if (p.listen) continue;
       if (kind === 'request' ? p.options.onRequest !== undefined : p.options.onNotification !== undefined) return p;
     }
     return undefined;
@@ -266,3 +296,11 @@ export class JsonRpcPeer {
 }
 
 function noop(): void {}
+
+/** The modern `_meta` subscription tag of a notification, if any. */
+function subscriptionIdOf(params: Params | undefined): RequestId | undefined {
+  const meta = params?._meta;
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const id = (meta as Record<string, unknown>)[META.subscriptionId];
+  return typeof id === 'number' || typeof id === 'string' ? id : undefined;
+}

@@ -22,16 +22,17 @@ export function createTimeoutPolicy(options: TimeoutOptions): Policy {
     name: 'timeout',
     async execute(ctx: CallContext, next: Next): Promise<CallResult> {
       const { clock } = ctx;
-      const deadline = Math.min(ctx.deadline, clock.now() + timeoutMs);
-      const limitMs = Math.max(0, Math.round(deadline - clock.now()));
+      const now = clock.now();
+      const deadline = Math.min(ctx.deadline, now + timeoutMs);
+      const limitMs = Math.round(Math.min(timeoutMs, ctx.deadline - now));
       const controller = new AbortController();
-      const timeoutError = errors.timeout(ctx.deadline < clock.now() + timeoutMs ? Math.round(ctx.deadline - clock.now()) : timeoutMs, scope);
-      const timer = clock.setTimeout(() => controller.abort(timeoutError), limitMs);
+      // The error is built only when the timer fires: capturing a stack per call is not free.
+      const timer = clock.setTimeout(() => controller.abort(errors.timeout(limitMs, scope)), Math.max(0, limitMs));
       const linked = anySignal([ctx.signal, controller.signal]);
       try {
         return await next({ ...ctx, signal: linked.signal, deadline });
       } catch (err) {
-        if (controller.signal.aborted && !ctx.signal.aborted) throw timeoutError;
+        if (controller.signal.aborted && !ctx.signal.aborted) throw controller.signal.reason;
         throw err;
       } finally {
         clock.clearTimeout(timer);

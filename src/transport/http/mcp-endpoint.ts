@@ -23,19 +23,35 @@ export class McpEndpoint {
     const accept = req.headers.accept ?? '';
     const canStream = accept === '' || accept.includes('text/event-stream') || accept.includes('*/*');
     const canJson = accept === '' || accept.includes('application/json') || accept.includes('*/*');
-    if (!canStream && !canJson) return sendError(res, 406, null, { code: -32600, message: 'Not Acceptable: Accept must include application/json or text/event-stream' });
+    if (!canStream && !canJson)
+      return sendError(res, 406, null, {
+        code: -32600,
+        message: 'Not Acceptable: Accept must include application/json or text/event-stream',
+      });
     let body: unknown;
     try {
       const raw = await readBody(req, this.maxBodyBytes);
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {
       if (err instanceof GatewayError) return sendError(res, err.httpStatus, null, toJsonRpcError(err));
-      return sendError(res, 400, null, { code: -32700, message: 'Parse error: the body is not valid JSON', data: { code: 'GW_PARSE_ERROR' } });
+      return sendError(res, 400, null, {
+        code: -32700,
+        message: 'Parse error: the body is not valid JSON',
+        data: { code: 'GW_PARSE_ERROR' },
+      });
     }
     if (Array.isArray(body))
-      return sendError(res, 400, null, { code: -32600, message: 'Invalid Request: JSON-RPC batches are not supported', data: { code: 'GW_INVALID_REQUEST' } });
+      return sendError(res, 400, null, {
+        code: -32600,
+        message: 'Invalid Request: JSON-RPC batches are not supported',
+        data: { code: 'GW_INVALID_REQUEST' },
+      });
     if (typeof body !== 'object' || body === null)
-      return sendError(res, 400, null, { code: -32600, message: 'Invalid Request: expected a JSON-RPC object', data: { code: 'GW_INVALID_REQUEST' } });
+      return sendError(res, 400, null, {
+        code: -32600,
+        message: 'Invalid Request: expected a JSON-RPC object',
+        data: { code: 'GW_INVALID_REQUEST' },
+      });
     const message = body as Record<string, unknown>;
     const principal = this.authenticate(req);
     if (claimsModern(req.headers, message)) {
@@ -68,12 +84,20 @@ export class McpEndpoint {
   /** DELETE ends a legacy session. */
   delete(req: IncomingMessage, res: ServerResponse): void {
     const id = req.headers[SESSION_HEADER];
-    if (typeof id !== 'string') return sendError(res, 400, null, { code: -32600, message: 'Missing Mcp-Session-Id header', data: { code: 'GW_SESSION_REQUIRED' } });
+    if (typeof id !== 'string')
+      return sendError(res, 400, null, { code: -32600, message: 'Missing Mcp-Session-Id header', data: { code: 'GW_SESSION_REQUIRED' } });
     if (!this.layer.end(id)) return sendError(res, 404, null, sessionNotFound());
     res.writeHead(204).end();
   }
 
-  async #legacy(req: IncomingMessage, res: ServerResponse, message: Record<string, unknown>, principal: Principal, canStream: boolean, sseOnly: boolean): Promise<void> {
+  async #legacy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    message: Record<string, unknown>,
+    principal: Principal,
+    canStream: boolean,
+    sseOnly: boolean,
+  ): Promise<void> {
     if (isRequest(message) && message.method === 'initialize') {
       try {
         const { session, response } = this.layer.initialize(message);
@@ -84,7 +108,11 @@ export class McpEndpoint {
     }
     const id = req.headers[SESSION_HEADER];
     if (typeof id !== 'string')
-      return sendError(res, 400, idOf(message), { code: -32600, message: 'Bad Request: Mcp-Session-Id header is required', data: { code: 'GW_SESSION_REQUIRED' } });
+      return sendError(res, 400, idOf(message), {
+        code: -32600,
+        message: 'Bad Request: Mcp-Session-Id header is required',
+        data: { code: 'GW_SESSION_REQUIRED' },
+      });
     const session = this.layer.sessions.get(id);
     if (!session) return sendError(res, 404, idOf(message), sessionNotFound());
     const version = req.headers['mcp-protocol-version'];
@@ -100,7 +128,7 @@ export class McpEndpoint {
       res.on('close', () => {
         if (!res.writableFinished) gone.abort(new GatewayError('GW_CANCELLED', 'The caller closed the stream'));
       });
-      const response = await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone.signal));
+      const response = await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone));
       return stream.finish(response);
     }
     if (isNotification(message)) {
@@ -111,10 +139,20 @@ export class McpEndpoint {
       this.layer.respond(message, session);
       return void res.writeHead(202).end();
     }
-    return sendError(res, 400, idOf(message), { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message', data: { code: 'GW_INVALID_REQUEST' } });
+    return sendError(res, 400, idOf(message), {
+      code: -32600,
+      message: 'Invalid Request: not a JSON-RPC 2.0 message',
+      data: { code: 'GW_INVALID_REQUEST' },
+    });
   }
 
-  async #modern(_req: IncomingMessage, res: ServerResponse, message: Record<string, unknown>, principal: Principal, canStream: boolean): Promise<void> {
+  async #modern(
+    _req: IncomingMessage,
+    res: ServerResponse,
+    message: Record<string, unknown>,
+    principal: Principal,
+    canStream: boolean,
+  ): Promise<void> {
     if (!isRequest(message)) return void res.writeHead(202).end();
     const meta = (message.params?._meta ?? {}) as Record<string, unknown>;
     const stream = new ResponseStream(res, {}, canStream, false);
@@ -141,6 +179,7 @@ export class McpEndpoint {
       principal,
       write: stream.write,
       signal: gone.signal,
+      controller: gone,
       logLevel: typeof logLevel === 'string' ? logLevel : undefined,
     });
     const notFound = 'error' in response && response.error.code === -32601;
@@ -157,7 +196,12 @@ function sessionNotFound() {
 }
 
 /** Writes a JSON-RPC error as a plain JSON response with an HTTP status. */
-export function sendError(res: ServerResponse, status: number, id: string | number | null, error: { code: number; message: string; data?: unknown }): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  id: string | number | null,
+  error: { code: number; message: string; data?: unknown },
+): void {
   if (res.headersSent) return void res.end();
   const body = JSON.stringify(failure(id, error));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });

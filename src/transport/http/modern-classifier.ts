@@ -32,7 +32,10 @@ export function classifyModern(headers: IncomingHttpHeaders, body: unknown): 'le
   if (name !== undefined) input.mcpNameHeader = name;
   const outcome = classifyInboundRequest(input);
   if (outcome.kind === 'reject') {
-    const error = outcome.data === undefined ? { code: outcome.code, message: outcome.message } : { code: outcome.code, message: outcome.message, data: outcome.data };
+    const error =
+      outcome.data === undefined
+        ? { code: outcome.code, message: outcome.message }
+        : { code: outcome.code, message: outcome.message, data: outcome.data };
     return { status: outcome.httpStatus, error };
   }
   return outcome.kind;

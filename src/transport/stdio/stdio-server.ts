@@ -49,7 +49,13 @@ export class StdioServer {
       return;
     }
     if (Array.isArray(message)) {
-      this.#write(failure(null, { code: -32600, message: 'Invalid Request: JSON-RPC batches are not supported', data: { code: 'GW_INVALID_REQUEST' } }));
+      this.#write(
+        failure(null, {
+          code: -32600,
+          message: 'Invalid Request: JSON-RPC batches are not supported',
+          data: { code: 'GW_INVALID_REQUEST' },
+        }),
+      );
       return;
     }
     void this.#dispatch(message).catch((err: unknown) => this.log.error({ err: String(err) }, 'stdio dispatch failed'));
@@ -68,10 +74,16 @@ export class StdioServer {
         return;
       }
       if (!this.#session) {
-        this.#write(failure(message.id, { code: -32600, message: 'Invalid Request: initialize first (or send the 2026-07-28 _meta envelope)', data: { code: 'GW_SESSION_REQUIRED' } }));
+        this.#write(
+          failure(message.id, {
+            code: -32600,
+            message: 'Invalid Request: initialize first (or send the 2026-07-28 _meta envelope)',
+            data: { code: 'GW_SESSION_REQUIRED' },
+          }),
+        );
         return;
       }
-      const scope = this.layer.legacyScope(this.#session, ANONYMOUS, this.#write, new AbortController().signal);
+      const scope = this.layer.legacyScope(this.#session, ANONYMOUS, this.#write, new AbortController());
       this.#write(await this.layer.handle(message, scope));
       return;
     }
@@ -88,7 +100,9 @@ export class StdioServer {
       this.layer.respond(message, this.#session);
       return;
     }
-    this.#write(failure(null, { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message', data: { code: 'GW_INVALID_REQUEST' } }));
+    this.#write(
+      failure(null, { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message', data: { code: 'GW_INVALID_REQUEST' } }),
+    );
   }
 
   async #modern(message: Parameters<SessionLayer['handle']>[0], meta: Record<string, unknown>): Promise<void> {
@@ -108,6 +122,7 @@ export class StdioServer {
         principal: ANONYMOUS,
         write: this.#write,
         signal: controller.signal,
+        controller,
         logLevel: typeof logLevel === 'string' ? logLevel : undefined,
       });
       if (!controller.signal.aborted) this.#write(response);
