@@ -46,7 +46,9 @@ export function isRequest(m: unknown): m is JsonRpcRequest {
 
 /** True for a well-formed notification (a method, no id). */
 export function isNotification(m: unknown): m is JsonRpcNotification {
-  return isObject(m) && m.jsonrpc === '2.0' && typeof m.method === 'string' && !('id' in m) && (m.params === undefined || isObject(m.params));
+  return (
+    isObject(m) && m.jsonrpc === '2.0' && typeof m.method === 'string' && !('id' in m) && (m.params === undefined || isObject(m.params))
+  );
 }
 
 /** True for a response (result or error with an id). */

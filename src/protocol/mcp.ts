@@ -16,13 +16,7 @@ export const META = {
 } as const;
 
 /** Methods the modern era removed; a modern caller gets 404 / -32601 for them. */
-export const REMOVED_IN_MODERN = new Set([
-  'initialize',
-  'ping',
-  'logging/setLevel',
-  'resources/subscribe',
-  'resources/unsubscribe',
-]);
+export const REMOVED_IN_MODERN = new Set(['initialize', 'ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
 
 /** Methods whose `params.name` / `params.uri` is the Mcp-Name header in the modern era. */
 export const NAMED_METHODS: Record<string, 'name' | 'uri'> = {

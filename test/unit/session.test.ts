@@ -67,7 +67,10 @@ describe('decorateModernResult', () => {
     assert.equal(list.ttlMs, 0);
     assert.equal(list.cacheScope, 'private');
     assert.deepEqual((list._meta as Record<string, unknown>)['io.modelcontextprotocol/serverInfo'], info);
-    const mrtr = decorateModernResult('tools/call', { resultType: 'input_required', inputRequests: {} }, info, { ttlMs: 0, cacheScope: 'private' });
+    const mrtr = decorateModernResult('tools/call', { resultType: 'input_required', inputRequests: {} }, info, {
+      ttlMs: 0,
+      cacheScope: 'private',
+    });
     assert.equal(mrtr.resultType, 'input_required');
     assert.equal(mrtr.ttlMs, undefined);
   });

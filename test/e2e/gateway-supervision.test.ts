@@ -1,0 +1,67 @@
+// A stdio upstream killed mid-call: fast error, restart, next call succeeds, no orphan.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { mockFiles, waitFor } from '../helpers/mock-upstream.js';
+import { alive, connect, startGateway, type TestGateway } from '../helpers/gateway.js';
+
+const MOCK = new URL('../fixtures/mock-upstream-entry.ts', import.meta.url).pathname;
+
+describe('stdio upstream supervision through the gateway', () => {
+  let gw: TestGateway;
+  const mock = mockFiles({ tools: { hang: { hang: true } } });
+
+  before(async () => {
+    gw = await startGateway({
+      upstreams: {
+        mock: {
+          command: process.execPath,
+          args: ['--import', 'tsx', MOCK, ...mock.flags],
+          restart: { initialDelayMs: 50, maxDelayMs: 500 },
+        },
+      },
+    });
+  });
+  after(async () => {
+    await gw?.stop();
+    mock.cleanup();
+  });
+
+  it('a kill mid-call fails the call within 1 s, the upstream restarts and the next call succeeds', async () => {
+    const client = await connect(gw.url, 'legacy');
+    try {
+      const call = client.callTool({ name: 'mock__hang', arguments: {} });
+      const stats = await waitFor(
+        () => {
+          const s = mock.readStats();
+          return (s.inFlight ?? 0) > 0 ? s : undefined;
+        },
+        5000,
+        'the call to reach the upstream',
+      );
+      const oldPid = stats.pid;
+      const killedAt = performance.now();
+      process.kill(oldPid, 'SIGKILL');
+      await assert.rejects(call, (err: { code?: number; message: string; data?: { code?: string; maybeExecuted?: boolean } }) => {
+        assert.equal(err.code, -32003);
+        assert.equal(err.data?.code, 'GW_UPSTREAM_UNAVAILABLE');
+        assert.equal(err.data?.maybeExecuted, true);
+        return true;
+      });
+      const elapsed = performance.now() - killedAt;
+      assert.ok(elapsed < 1000, `error after ${elapsed.toFixed(0)} ms`);
+      await waitFor(() => (mock.readStats().pid !== oldPid && gw.gateway.readiness().ready ? true : undefined), 10_000, 'the restart');
+      const echo = await client.callTool({ name: 'mock__echo', arguments: { text: 'back' } });
+      assert.match(JSON.stringify(echo.content), /back/);
+      assert.equal(alive(oldPid), false, 'the killed process is gone');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('stop reaps the whole process tree', async () => {
+    const pid = mock.readStats().pid;
+    assert.ok(alive(pid));
+    await gw.stop();
+    assert.equal(alive(pid), false, 'no orphan upstream after stop');
+  });
+});
