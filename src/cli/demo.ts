@@ -42,16 +42,18 @@ export async function runDemo(argv: string[]): Promise<number> {
   const log = createLogger({ level: config.logging.level });
   return runGateway(config, log, (gateway) => {
     const url = gateway.url;
+    // The command that runs this very CLI, so the hints work from any folder (and never fetch from npm).
+    const cli = `node ${process.argv[1]}`;
     const echo = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"everything__echo","arguments":{"message":"hello"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}`;
     process.stdout.write(
       [
         `breakwater listening on ${url}`,
         `  upstreams: everything (server-everything), fs (server-filesystem on ${scratch}), memory (server-memory)`,
         '',
-        'Try it (in another terminal, from this folder):',
-        `  npx breakwater client list --url ${url}`,
-        `  npx breakwater client call --url ${url} --tool everything__echo --args '{"message":"hello"}'`,
-        `  npx breakwater client call --url ${url} --era modern --tool fs__read_text_file --args '{"path":"${join(scratch, 'hello.txt')}"}'`,
+        'Try it (in another terminal):',
+        `  ${cli} client list --url ${url}`,
+        `  ${cli} client call --url ${url} --tool everything__echo --args '{"message":"hello"}'`,
+        `  ${cli} client call --url ${url} --era modern --tool fs__read_text_file --args '{"path":"${join(scratch, 'hello.txt')}"}'`,
         'or with curl (stateless 2026-07-28 request):',
         `  curl -s ${url} -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -H 'mcp-protocol-version: 2026-07-28' -H 'mcp-method: tools/call' -H 'mcp-name: everything__echo' -d '${echo}'`,
         '',
