@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../core/index.js';
-import type { JsonRpcNotification, JsonRpcRequest, Params, RequestId } from '../protocol/index.js';
+import type { JsonRpcNotification, JsonRpcRequest, McpParamDeclaration, Params, RequestId } from '../protocol/index.js';
 
 /** Who is calling: set by the transport's authentication, read by authorization and audit. */
 export interface Principal {
@@ -62,6 +62,8 @@ export interface CallContext {
   readonly state: CallState;
   /** The caller's progress token (stripped from `params`); upstream progress is re-mapped onto it. */
   readonly progressToken?: string | number;
+  /** The tool's SEP-2243 `x-mcp-header` declarations: dispatch derives a modern upstream's `Mcp-Param-*` headers from them. */
+  readonly mcpParams?: readonly McpParamDeclaration[];
   /** Replica chosen by the replica policy; dispatch uses it. */
   readonly replica?: number;
   /** Per-attempt progress hook: a per-attempt timer may extend on progress. */

@@ -1,2 +1,3 @@
 export * from './json-rpc.js';
 export * from './mcp.js';
+export * from './mcp-param.js';

@@ -1,6 +1,7 @@
 import { errors } from '../errors/index.js';
 import type { CallContext, CallResult, Next } from '../pipeline/index.js';
 import { META, type Params } from '../protocol/index.js';
+import { mcpParamHeaders } from '../protocol/mcp-param.js';
 import type { UpstreamConnection, UpstreamRequestOptions } from '../upstream/types.js';
 
 /** Finds the connection for an upstream (and replica, when the replica policy chose one). */
@@ -49,6 +50,8 @@ async function answerInputs(ctx: CallContext, result: CallResult): Promise<Param
 function attemptOptions(ctx: CallContext, modernUpstream: boolean): UpstreamRequestOptions {
   const { caller, state, progressToken } = ctx;
   const logLevel = caller.logLevel;
+  const declarations = modernUpstream ? ctx.mcpParams : undefined;
+  const headers = declarations === undefined ? undefined : mcpParamHeaders(declarations, ctx.params.arguments);
   // A modern upstream learns client capabilities per request: declare the caller's, so the upstream
   // never asks for input the caller cannot give (it answers -32021 itself instead).
   const meta: Record<string, unknown> | undefined =
@@ -61,6 +64,7 @@ function attemptOptions(ctx: CallContext, modernUpstream: boolean): UpstreamRequ
   return {
     signal: ctx.signal,
     ...(meta !== undefined && { meta }),
+    ...(headers !== undefined && { headers }),
     onNotification: (message) => {
       state.committed = true;
       caller.notify(message);

@@ -1,9 +1,10 @@
 import type { Clock, Logger } from '../core/index.js';
 import { lazyChild } from '../core/index.js';
-import { errors, GatewayError, toJsonRpcError } from '../errors/index.js';
+import { errors, GatewayError, toJsonRpcError, UpstreamRpcError } from '../errors/index.js';
 import type { CallContext, Route } from '../pipeline/index.js';
 import type { JsonRpcRequest, JsonRpcResponse, Params } from '../protocol/index.js';
 import { failure, MODERN_VERSION, success } from '../protocol/index.js';
+import { mcpParamDeclarations, type McpParamDeclaration } from '../protocol/mcp-param.js';
 import type { Aggregator } from '../router/index.js';
 import { callerChannel } from './caller-channel.js';
 import type { CallerScope } from './caller-scope.js';
@@ -70,7 +71,15 @@ export class Dispatcher {
       const result = await handler(req, scope);
       return success(req.id, modern ? decorateModernResult(req.method, result, this.#deps.info.serverInfo, this.#deps.cacheHints) : result);
     } catch (err) {
-      this.#logFailure(req, scope, err);
+      if (typeof err !== 'object' || err === null || !LOGGED.has(err))
+        this.#logFailure(
+          {
+            log: lazyChild(this.#deps.log, () => ({ rpcId: req.id, method: req.method, session: scope.session?.id })),
+            state: { committed: false, attempts: 0 },
+          },
+          err,
+          0,
+        );
       return failure(req.id, toJsonRpcError(err));
     }
   }
@@ -92,6 +101,14 @@ export class Dispatcher {
     return agg;
   }
 
+  /**
+   * The SEP-2243 `x-mcp-header` declarations of an exposed tool (none for an unknown tool): the HTTP
+   * transport checks a modern caller's `Mcp-Param-*` headers against them before the call.
+   */
+  async toolHeaderDeclarations(name: string): Promise<readonly McpParamDeclaration[]> {
+    return mcpParamDeclarations((await this.#loaded()).tools.get(name)?.item.inputSchema);
+  }
+
   async #named(req: JsonRpcRequest, scope: CallerScope, kind: 'tool' | 'prompt'): Promise<Record<string, unknown>> {
     const name = req.params?.name;
     if (typeof name !== 'string') throw errors.invalidParams('params.name: expected a string', { field: 'params.name' });
@@ -99,7 +116,8 @@ export class Dispatcher {
     const route = (kind === 'tool' ? agg.tools : agg.prompts).get(name);
     if (!route) throw errors.invalidParams(`Unknown ${kind}: ${name}`, { field: 'params.name', [kind]: name });
     const target: Route = { upstream: route.upstream, kind, name, target: route.target };
-    return this.#run(req, scope, target, { ...req.params, name: route.target });
+    const mcpParams = kind === 'tool' ? mcpParamDeclarations(route.item.inputSchema) : undefined;
+    return this.#run(req, scope, target, { ...req.params, name: route.target }, mcpParams);
   }
 
   async #resource(req: JsonRpcRequest, scope: CallerScope): Promise<Record<string, unknown>> {
@@ -127,7 +145,13 @@ export class Dispatcher {
     throw errors.invalidParams('params.ref: expected {type: "ref/prompt", name} or {type: "ref/resource", uri}', { field: 'params.ref' });
   }
 
-  async #run(req: JsonRpcRequest, scope: CallerScope, route: Route, params: Params): Promise<Record<string, unknown>> {
+  async #run(
+    req: JsonRpcRequest,
+    scope: CallerScope,
+    route: Route,
+    params: Params,
+    mcpParams?: readonly McpParamDeclaration[],
+  ): Promise<Record<string, unknown>> {
     const { clock } = this.#deps;
     // The transport's per-request controller is the call's cancellation: no second controller per call.
     const untrack = scope.session?.track(req.id, scope.controller);
@@ -155,26 +179,47 @@ export class Dispatcher {
       caller: callerChannel(scope),
       state: { committed: false, attempts: 0 },
       ...(progressToken === undefined ? {} : { progressToken }),
+      ...(mcpParams !== undefined && mcpParams.length > 0 && { mcpParams }),
     };
+    const started = clock.now();
     try {
-      return await this.#deps.pipelines.forRoute(route)(ctx);
+      const result = await this.#deps.pipelines.forRoute(route)(ctx);
+      if (this.#debug) ctx.log.debug({ ms: Math.round(clock.now() - started), attempts: ctx.state.attempts }, 'call completed');
+      return result;
+    } catch (err) {
+      this.#logFailure(ctx, err, clock.now() - started);
+      if (typeof err === 'object' && err !== null) LOGGED.add(err);
+      throw err;
     } finally {
       untrack?.();
     }
   }
 
-  #logFailure(req: JsonRpcRequest, scope: CallerScope, err: unknown): void {
-    if (err instanceof GatewayError && !err.upstreamFault && err.code !== 'GW_INTERNAL') return;
-    if (!(err instanceof GatewayError) && err instanceof Error && err.name === 'UpstreamRpcError') return;
-    const level = err instanceof GatewayError ? 'warn' : 'error';
-    this.#deps.log[level](
-      {
-        rpcId: req.id,
-        method: req.method,
-        session: scope.session?.id,
-        err: err instanceof Error ? { message: err.message, name: err.name } : err,
-      },
-      'call failed',
-    );
+  /**
+   * One line per failed call, bound to its request id, session, principal, upstream and tool: warn for
+   * upstream faults, error for gateway bugs, debug for the caller's own mistakes and upstream errors.
+   */
+  #logFailure(ctx: Pick<CallContext, 'log' | 'state'>, err: unknown, ms: number): void {
+    const fields = { ms: Math.round(ms), attempts: ctx.state.attempts, err: describeError(err) };
+    if (err instanceof GatewayError) {
+      if (err.upstreamFault) ctx.log.warn(fields, 'call failed');
+      else if (err.code === 'GW_INTERNAL') ctx.log.error(fields, 'call failed');
+      else if (this.#debug) ctx.log.debug(fields, 'call refused');
+    } else if (err instanceof UpstreamRpcError) {
+      if (this.#debug) ctx.log.debug(fields, 'upstream error');
+    } else ctx.log.error(fields, 'call failed: unexpected error');
   }
+
+  get #debug(): boolean {
+    return this.#deps.log.isLevelEnabled?.('debug') ?? false;
+  }
+}
+
+/** Marks errors already logged with their call's context, so handle() does not log them twice. */
+const LOGGED = new WeakSet<object>();
+
+function describeError(err: unknown): Record<string, unknown> {
+  if (err instanceof GatewayError) return { code: err.code, message: err.message };
+  if (err instanceof UpstreamRpcError) return { rpcCode: err.rpcCode, message: err.message };
+  return err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : { value: String(err) };
 }

@@ -1,6 +1,14 @@
 import { META } from '../protocol/index.js';
 
-const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read']);
+// `server/discover` too: the 2026-07-28 schema makes ttlMs/cacheScope required on DiscoverResult.
+const CACHEABLE = new Set([
+  'tools/list',
+  'prompts/list',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'server/discover',
+]);
 const EXTENDED = new Set(['tools/call', 'prompts/get', 'resources/read']);
 
 /** Cache hints the gateway sets on list/read results when the upstream gave none. */

@@ -8,6 +8,8 @@ export interface SendOptions {
   readonly signal?: AbortSignal;
   /** Handshake traffic passes the gate that holds other messages while a session is re-initialised. */
   readonly handshake?: boolean;
+  /** Extra headers for this message's POST (modern Streamable HTTP); other channels ignore them. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** A message the channel could not decode; `head`/`tail` are snippets used to find its id. */

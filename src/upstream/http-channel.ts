@@ -92,7 +92,9 @@ export class HttpChannel implements Channel {
     const { signal, requestId } = options;
     for (let retried = false; ; retried = true) {
       const session = this.#sessionId;
-      const headers = this.#wire.era === 'modern' ? modernHeaders(this.#headers, message) : this.#headers;
+      let headers = this.#wire.era === 'modern' ? modernHeaders(this.#headers, message) : this.#headers;
+      // The request's own headers (SEP-2243 Mcp-Param-*), modern era only.
+      if (options.headers !== undefined && this.#wire.era === 'modern') headers = { ...options.headers, ...headers };
       let res: Dispatcher.ResponseData;
       try {
         res = await this.#pool.request({

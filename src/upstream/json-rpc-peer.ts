@@ -111,7 +111,8 @@ export class JsonRpcPeer {
       this.#pending.set(id, p);
       if (token !== undefined) this.#byToken.set(token, p);
       p.disposeAbort = onAbort(signal, (reason) => this.#abort(p, reason));
-      this.#channel.send(message, { requestId: id, signal, handshake: flags?.handshake === true }).then(
+      const send = { requestId: id, signal, handshake: flags?.handshake === true, ...(options.headers && { headers: options.headers }) };
+      this.#channel.send(message, send).then(
         () => this.#exchangeEnded(p),
         (err: unknown) => this.#fail(p, err),
       );

@@ -16,6 +16,8 @@ export interface UpstreamRequestOptions {
   readonly onRequest?: ServerRequestHandler;
   /** Extra `_meta` entries to send (modern envelope keys are added by the connection itself). */
   readonly meta?: Record<string, unknown>;
+  /** Extra HTTP headers for this request's POST (modern Streamable HTTP only: SEP-2243 `Mcp-Param-*`); ignored elsewhere. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Facts learnt at the handshake. */
@@ -35,6 +37,12 @@ export interface UpstreamEvents extends Record<string, unknown> {
   state: { state: UpstreamState; reason?: string };
   /** A stdio child exited (crash or stop) — the supervisor reacts; breakers may listen. */
   exit: { code: number | null; signal: string | null; restarts: number };
+  /**
+   * Change subscriptions are (again) in place upstream: a modern `subscriptions/listen` stream was
+   * acknowledged (`notifications` is the filter the server agreed to), or a legacy link replayed its
+   * `resources/subscribe` requests after a restart / reconnect / session re-initialisation.
+   */
+  subscriptions: { via: 'listen' | 'subscribe'; uris: readonly string[]; notifications?: Record<string, unknown> };
 }
 
 /**
@@ -53,6 +61,15 @@ export interface UpstreamConnection {
   start(): Promise<void>;
   request(method: string, params: Params | undefined, options: UpstreamRequestOptions): Promise<Record<string, unknown>>;
   notify(method: string, params?: Params): Promise<void>;
+  /**
+   * Watches one resource for `notifications/resources/updated` (emitted as `notification`). Legacy:
+   * `resources/subscribe` (a no-op when the server does not announce resources.subscribe). Modern: the
+   * URI joins the `subscriptions/listen` filter. Kept across restarts, reconnects and session
+   * re-initialisation; while not ready it is only recorded. Rejects when the upstream refused it now.
+   */
+  subscribeResource(uri: string): Promise<void>;
+  /** Stops watching one resource (legacy: `resources/unsubscribe`; modern: listen filter without it). */
+  unsubscribeResource(uri: string): Promise<void>;
   /** Handler for server→client requests that arrive unrelated to any in-flight request. */
   setFallbackRequestHandler(handler: ServerRequestHandler | undefined): void;
   /** Stops for good: cancels in-flight requests, reaps the process tree / closes the session. */

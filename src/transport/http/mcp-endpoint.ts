@@ -5,11 +5,17 @@ import type { JsonRpcRequest, JsonRpcResponse } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, LEGACY_VERSIONS, META } from '../../protocol/index.js';
 import type { SessionLayer } from '../../session/index.js';
 import { ANONYMOUS, type ListenFilter } from '../../session/index.js';
-import { claimsModern, classifyModern } from './modern-classifier.js';
+import { checkParamHeaders, claimsModern, classifyModern } from './modern-classifier.js';
 import { readBody } from './read-body.js';
 import { ResponseStream } from './response-stream.js';
 
 const SESSION_HEADER = 'mcp-session-id';
+
+/**
+ * HTTP status of a modern error response (all other errors are in-band, 200): unknown method is 404, and a
+ * missing client capability is 400 whoever raised it (the gateway, or an upstream whose -32021 is relayed).
+ */
+const MODERN_ERROR_STATUS: Readonly<Record<number, number>> = { [-32601]: 404, [-32021]: 400 };
 
 /** Handles POST, GET and DELETE on the MCP endpoint for both protocol eras. */
 export class McpEndpoint {
@@ -147,7 +153,7 @@ export class McpEndpoint {
   }
 
   async #modern(
-    _req: IncomingMessage,
+    req: IncomingMessage,
     res: ServerResponse,
     message: Record<string, unknown>,
     principal: Principal,
@@ -170,6 +176,11 @@ export class McpEndpoint {
       clearInterval(keepAlive);
       return void res.end();
     }
+    if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
+      const declarations = await this.layer.dispatcher.toolHeaderDeclarations(message.params.name);
+      const rejection = checkParamHeaders(req.headers, declarations, message.params.arguments);
+      if (rejection) return sendError(res, rejection.status, message.id, rejection.error);
+    }
     const logLevel = meta[META.logLevel];
     const response: JsonRpcResponse = await this.layer.handle(message as JsonRpcRequest, {
       era: 'modern',
@@ -182,8 +193,7 @@ export class McpEndpoint {
       controller: gone,
       logLevel: typeof logLevel === 'string' ? logLevel : undefined,
     });
-    const notFound = 'error' in response && response.error.code === -32601;
-    stream.finish(response, notFound ? 404 : 200);
+    stream.finish(response, 'error' in response ? (MODERN_ERROR_STATUS[response.error.code] ?? 200) : 200);
   }
 }
 

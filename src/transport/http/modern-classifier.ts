@@ -1,6 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { classifyInboundRequest } from '@modelcontextprotocol/server';
-import { META } from '../../protocol/index.js';
+import { GatewayError, toJsonRpcError } from '../../errors/index.js';
+import { META, MODERN_VERSIONS, NAMED_METHODS } from '../../protocol/index.js';
+import { checkMcpParamHeaders, decodeHeaderValue, stripOws, type McpParamDeclaration } from '../../protocol/mcp-param.js';
 
 /** A rejection of a modern request, with the HTTP status the spec assigns. */
 export interface ModernRejection {
@@ -17,16 +19,20 @@ export function claimsModern(headers: IncomingHttpHeaders, body: Record<string, 
 }
 
 /**
- * The SDK's dual-era validation ladder (envelope, Mcp-Method / Mcp-Name against the body, version
- * support, removed methods), used only for requests that claim the modern era: legacy traffic never
- * pays for it.
+ * The modern validation ladder, run only for requests that claim the modern era (legacy traffic never
+ * pays for it), in the SDK server's order:
+ * 1. the SDK's `classifyInboundRequest`: envelope, `MCP-Protocol-Version` and `Mcp-Method` against the body;
+ * 2. version support: a revision the gateway does not serve is 400 / -32022 with `data.supported`;
+ * 3. the standard headers a request must carry (SEP-2243): `MCP-Protocol-Version`, `Mcp-Method`, and
+ *    `Mcp-Name` for `tools/call`, `prompts/get`, `resources/read`, which must decode to the body's
+ *    `params.name` / `params.uri` (400 / -32020). Notifications are exempt from this rung.
+ * `Mcp-Param-*` headers need the tool's schema: see {@link checkParamHeaders}.
  */
 export function classifyModern(headers: IncomingHttpHeaders, body: unknown): 'legacy' | 'modern' | ModernRejection {
-  const str = (h: string | string[] | undefined) => (Array.isArray(h) ? h.join(', ') : h);
+  const version = header(headers, 'mcp-protocol-version');
+  const method = header(headers, 'mcp-method');
+  const name = header(headers, 'mcp-name');
   const input: Parameters<typeof classifyInboundRequest>[0] = { httpMethod: 'POST', body };
-  const version = str(headers['mcp-protocol-version']);
-  const method = str(headers['mcp-method']);
-  const name = str(headers['mcp-name']);
   if (version !== undefined) input.protocolVersionHeader = version;
   if (method !== undefined) input.mcpMethodHeader = method;
   if (name !== undefined) input.mcpNameHeader = name;
@@ -38,5 +44,69 @@ export function classifyModern(headers: IncomingHttpHeaders, body: unknown): 'le
         : { code: outcome.code, message: outcome.message, data: outcome.data };
     return { status: outcome.httpStatus, error };
   }
-  return outcome.kind;
+  if (outcome.kind === 'legacy') return 'legacy';
+  const message = body as { id?: unknown; method: string; params?: Record<string, unknown> };
+  const claimed = (message.params?._meta as Record<string, unknown> | undefined)?.[META.protocolVersion] ?? version;
+  if (typeof claimed !== 'string' || !(MODERN_VERSIONS as readonly string[]).includes(claimed)) {
+    const requested = typeof claimed === 'string' ? claimed : 'unknown';
+    return reject(
+      new GatewayError('GW_UNSUPPORTED_VERSION', `Unsupported protocol version: ${requested}`, {
+        data: { supported: [...MODERN_VERSIONS], requested },
+      }),
+    );
+  }
+  if (message.id === undefined) return 'modern'; // a notification: no standard-header presence rules
+  if (version === undefined)
+    return mismatch(
+      'MCP-Protocol-Version',
+      `the body envelope names protocol version ${claimed} but the required MCP-Protocol-Version header is absent`,
+    );
+  if (method === undefined)
+    return mismatch('Mcp-Method', `the body names method ${message.method} but the required Mcp-Method header is absent`);
+  const field = Object.hasOwn(NAMED_METHODS, message.method) ? NAMED_METHODS[message.method] : undefined;
+  const value = field === undefined ? undefined : message.params?.[field];
+  if (typeof value !== 'string') return 'modern';
+  if (name === undefined)
+    return mismatch('Mcp-Name', `the body carries params.${field}=${JSON.stringify(value)} but the required Mcp-Name header is absent`);
+  const decoded = decodeHeaderValue(name);
+  if (decoded === undefined) return mismatch('Mcp-Name', 'the Mcp-Name header carries an invalid Base64 value');
+  if (decoded !== value)
+    return mismatch(
+      'Mcp-Name',
+      `the body carries params.${field}=${JSON.stringify(value)} but the Mcp-Name header names ${JSON.stringify(decoded)}`,
+    );
+  return 'modern';
+}
+
+/**
+ * SEP-2243 `Mcp-Param-*` check of a modern `tools/call`: each argument the tool's inputSchema annotates
+ * with `x-mcp-header` must come with its header, decoding to the same value (400 / -32020 otherwise).
+ */
+export function checkParamHeaders(
+  headers: IncomingHttpHeaders,
+  declarations: readonly McpParamDeclaration[],
+  args: unknown,
+): ModernRejection | undefined {
+  if (declarations.length === 0) return undefined;
+  const problem = checkMcpParamHeaders(declarations, args, (lower) => header(headers, lower));
+  return problem === undefined ? undefined : mismatch(problem.header, problem.detail);
+}
+
+/** One request header as a single string with optional whitespace stripped (repeated headers joined). */
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const raw = headers[name];
+  if (raw === undefined) return undefined;
+  return stripOws(Array.isArray(raw) ? raw.join(', ') : raw);
+}
+
+function mismatch(headerName: string, detail: string): ModernRejection {
+  return reject(
+    new GatewayError('GW_HEADER_MISMATCH', `Bad Request: the request headers and body disagree: ${detail}`, {
+      data: { mismatch: { header: headerName, body: detail } },
+    }),
+  );
+}
+
+function reject(err: GatewayError): ModernRejection {
+  return { status: err.httpStatus, error: toJsonRpcError(err) };
 }

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../core/index.js';
-import { GatewayError } from '../../errors/index.js';
+import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import type { JsonRpcMessage, RequestId } from '../../protocol/index.js';
-import { failure, isNotification, isRequest, isResponse, META, MODERN_VERSION } from '../../protocol/index.js';
+import { failure, isNotification, isRequest, isResponse, META, MODERN_VERSION, MODERN_VERSIONS } from '../../protocol/index.js';
 import type { LegacySession, SessionLayer } from '../../session/index.js';
 import { ANONYMOUS } from '../../session/index.js';
 
@@ -64,7 +64,17 @@ export class StdioServer {
   async #dispatch(message: unknown): Promise<void> {
     if (isRequest(message)) {
       const meta = (message.params?._meta ?? {}) as Record<string, unknown>;
-      if (meta[META.protocolVersion] === MODERN_VERSION) return this.#modern(message, meta);
+      const claimed = meta[META.protocolVersion];
+      if (claimed === MODERN_VERSION) return this.#modern(message, meta);
+      // Any other envelope claim names a revision the gateway does not serve: -32022 lists those it does.
+      if (claimed !== undefined) {
+        const requested = typeof claimed === 'string' ? claimed : 'unknown';
+        const err = new GatewayError('GW_UNSUPPORTED_VERSION', `Unsupported protocol version: ${requested}`, {
+          data: { supported: [...MODERN_VERSIONS], requested },
+        });
+        this.#write(failure(message.id, toJsonRpcError(err)));
+        return;
+      }
       if (message.method === 'initialize') {
         if (this.#session) this.layer.end(this.#session.id);
         const { session, response } = this.layer.initialize(message);
