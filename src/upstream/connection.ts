@@ -1,9 +1,19 @@
 import { Emitter, type Clock, type Random } from '../core/index.js';
+import { UpstreamRpcError } from '../errors/index.js';
 import type { Params } from '../protocol/index.js';
 import { EraCache } from './era.js';
+import { HealthMonitor } from './health.js';
 import type { PeerStats } from './peer-routing.js';
 import type { LinkContext, LinkOpener } from './links.js';
-import { DEFAULT_CLIENT_CAPABILITIES, UPSTREAM_DEFAULTS, resolveRestart, type UpstreamLogger, type UpstreamSpec } from './spec.js';
+import { ResourceSubscriptions } from './resource-subscriptions.js';
+import {
+  DEFAULT_CLIENT_CAPABILITIES,
+  UPSTREAM_DEFAULTS,
+  resolveRestart,
+  type HealthCheckOptions,
+  type UpstreamLogger,
+  type UpstreamSpec,
+} from './spec.js';
 import { Supervisor } from './supervisor.js';
 import type {
   ServerRequestHandler,
@@ -24,20 +34,46 @@ export interface ConnectionDeps {
 /**
  * The UpstreamConnection: a supervised link (stdio child, HTTP session, SSE stream) plus the cached
  * era verdict and server facts. The per-call path is one property read and a peer.request() while
- * ready; only during a restart does a request wait (bounded by its signal).
+ * ready; only during a restart does a request wait (bounded by its signal). Around the link: the
+ * resource subscriptions and change feed (re-established on every new link) and the optional health
+ * check, which may report a ready link 'down' without stopping calls to it.
  */
 export class Connection implements UpstreamConnection {
   readonly name: string;
   readonly events = new Emitter<UpstreamEvents>();
   readonly #supervisor: Supervisor;
   readonly #connectTimeoutMs: number;
+  readonly #subscriptions: ResourceSubscriptions;
+  readonly #health: HealthMonitor | undefined;
   #info: UpstreamInfo | undefined;
   #fallback: ServerRequestHandler | undefined;
+  /** The state last published on `events` (the supervisor's, overlaid with the health verdict). */
+  #published: UpstreamState = 'idle';
 
   constructor(spec: UpstreamSpec, deps: ConnectionDeps, open: LinkOpener) {
     this.name = spec.name;
     this.#connectTimeoutMs = spec.connectTimeoutMs ?? UPSTREAM_DEFAULTS.connectTimeoutMs;
     const restart = resolveRestart(spec.restart);
+    this.#subscriptions = new ResourceSubscriptions({
+      name: spec.name,
+      log: deps.log,
+      clock: deps.clock,
+      random: deps.random,
+      backoff: restart,
+      debounceMs: UPSTREAM_DEFAULTS.listenDebounceMs,
+      ackTimeoutMs: this.#connectTimeoutMs,
+      requestTimeoutMs: this.#connectTimeoutMs,
+      info: () => this.#info,
+      emit: (n) => this.events.emit('notification', n),
+      established: (e) => this.events.emit('subscriptions', e),
+    });
+    this.#health = healthMonitor(spec, deps, {
+      probe: (signal, check) => this.#probe(signal, check),
+      changed: (healthy, reason) => {
+        if (healthy) this.#subscriptions.nudge();
+        this.#publish(reason);
+      },
+    });
     const ctx: LinkContext = {
       spec,
       clock: deps.clock,
@@ -52,16 +88,21 @@ export class Connection implements UpstreamConnection {
       eras: new EraCache(spec.era ?? 'auto'),
       known: () => this.#info,
       learnt: (info) => (this.#info = info),
+      sessionRestored: () => this.#subscriptions.sessionRestored(),
       onNotification: (n) => this.events.emit('notification', n),
       fallback: () => this.#fallback,
     };
+    // The supervisor reports to its own emitter: `state` is republished with the health overlay.
+    const lifecycle = new Emitter<UpstreamEvents>();
+    lifecycle.on('exit', (e) => this.events.emit('exit', e));
+    lifecycle.on('state', ({ state, reason }) => this.#lifecycle(state, reason));
     this.#supervisor = new Supervisor({
       name: spec.name,
       clock: deps.clock,
       random: deps.random,
       log: deps.log,
       restart,
-      events: this.events,
+      events: lifecycle,
       open: async (signal) => {
         const link = await open(ctx, signal);
         this.#info = link.info;
@@ -71,7 +112,8 @@ export class Connection implements UpstreamConnection {
   }
 
   get state(): UpstreamState {
-    return this.#supervisor.state;
+    const state = this.#supervisor.state;
+    return state === 'ready' && this.#health?.healthy === false ? 'down' : state;
   }
 
   get info(): UpstreamInfo | undefined {
@@ -81,6 +123,11 @@ export class Connection implements UpstreamConnection {
   /** Peer counters of the live link (late/unknown responses, malformed messages), if any. */
   get stats(): Readonly<PeerStats> | undefined {
     return this.#supervisor.link?.peer.stats;
+  }
+
+  /** The resource URIs this connection keeps subscribed upstream. */
+  get resourceSubscriptions(): ReadonlySet<string> {
+    return this.#subscriptions.uris;
   }
 
   start(): Promise<void> {
@@ -100,6 +147,14 @@ export class Connection implements UpstreamConnection {
     return this.#supervisor.waitReady(signal).then((l) => l.peer.notify(method, params));
   }
 
+  subscribeResource(uri: string): Promise<void> {
+    return this.#subscriptions.subscribe(uri);
+  }
+
+  unsubscribeResource(uri: string): Promise<void> {
+    return this.#subscriptions.unsubscribe(uri);
+  }
+
   setFallbackRequestHandler(handler: ServerRequestHandler | undefined): void {
     this.#fallback = handler;
   }
@@ -107,4 +162,74 @@ export class Connection implements UpstreamConnection {
   close(): Promise<void> {
     return this.#supervisor.stop();
   }
+
+  /** The supervisor moved: (re)attach subscriptions to a new link, start/stop the health check. */
+  #lifecycle(state: UpstreamState, reason: string | undefined): void {
+    if (state === 'ready') {
+      this.#health?.reset();
+      const link = this.#supervisor.link;
+      if (link !== undefined) this.#subscriptions.attach(link.peer);
+      this.#health?.start();
+    } else if (state === 'closed') {
+      this.#subscriptions.close();
+      this.#health?.stop();
+    } else {
+      this.#subscriptions.detach(reason ?? state);
+    }
+    this.#publish(reason);
+  }
+
+  #publish(reason: string | undefined): void {
+    const state = this.state;
+    if (state === this.#published) return;
+    this.#published = state;
+    this.events.emit('state', reason === undefined ? { state } : { state, reason });
+  }
+
+  /**
+   * One health probe on the live link. Any answer from the server, an error response included,
+   * proves it alive; only transport failures and timeouts count. `false`: no link to probe.
+   */
+  async #probe(signal: AbortSignal, check: HealthCheckOptions): Promise<boolean> {
+    const link = this.#supervisor.link;
+    if (link === undefined) return false;
+    try {
+      await link.peer.request(healthMethod(check, this.#info), undefined, { signal });
+    } catch (err) {
+      if (!(err instanceof UpstreamRpcError)) throw err;
+    }
+    return true;
+  }
+}
+
+function healthMonitor(
+  spec: UpstreamSpec,
+  deps: ConnectionDeps,
+  hooks: {
+    probe: (signal: AbortSignal, check: HealthCheckOptions) => Promise<boolean>;
+    changed: (healthy: boolean, reason?: string) => void;
+  },
+): HealthMonitor | undefined {
+  const check = spec.healthCheck;
+  if (check === undefined || !(check.intervalMs > 0)) return undefined;
+  return new HealthMonitor({
+    name: spec.name,
+    log: deps.log,
+    clock: deps.clock,
+    intervalMs: check.intervalMs,
+    timeoutMs: check.timeoutMs > 0 ? check.timeoutMs : check.intervalMs,
+    failuresToDown: UPSTREAM_DEFAULTS.healthFailuresToDown,
+    probe: (signal) => hooks.probe(signal, check),
+    changed: hooks.changed,
+  });
+}
+
+/** `ping` where it exists (legacy) and was asked for; else the cheapest list the server announces. */
+function healthMethod(check: HealthCheckOptions, info: UpstreamInfo | undefined): string {
+  if (check.method === 'ping' && info?.era !== 'modern') return 'ping';
+  const caps = info?.capabilities ?? {};
+  if (caps.tools) return 'tools/list';
+  if (caps.prompts) return 'prompts/list';
+  if (caps.resources) return 'resources/list';
+  return 'tools/list';
 }

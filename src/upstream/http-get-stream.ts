@@ -74,6 +74,7 @@ export class GetStream {
           throw new Error(`GET stream answered HTTP ${res.statusCode}`);
         }
         failures = 0;
+        o.log.debug({ upstream: o.name }, 'GET stream open');
         const parser = new SseParser(o.maxMessageBytes, {
           event: (e) => {
             if (e.id !== undefined) this.#lastEventId = e.id;

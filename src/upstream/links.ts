@@ -30,6 +30,8 @@ export interface LinkContext {
   known(): UpstreamInfo | undefined;
   /** A later handshake on the same link (HTTP session re-initialisation) learnt new facts. */
   learnt(info: UpstreamInfo): void;
+  /** A legacy HTTP session was re-initialised on the same link (the new session has no subscriptions). */
+  sessionRestored(): void;
   onNotification(message: JsonRpcNotification): void;
   fallback(): ServerRequestHandler | undefined;
 }
@@ -127,6 +129,8 @@ export const openHttpLink: LinkOpener = async (ctx, signal) => {
     try {
       ctx.learnt(await initializeLegacy(hsContext(ctx, peer, channel, bounded.signal)));
       channel.handshakeDone();
+      // Not awaited: its requests queue behind this very re-initialisation.
+      ctx.sessionRestored();
     } finally {
       bounded.dispose();
     }

@@ -39,4 +39,6 @@ export interface PeerStats {
   malformed: number;
   /** Progress for a token nobody waits for. */
   strayProgress: number;
+  /** Notifications tagged with a listen stream we already replaced (its successor carried them). */
+  staleSubscription: number;
 }

@@ -8,6 +8,16 @@ export interface RestartOptions {
   readonly windowMs?: number;
 }
 
+/** Active health check of a ready upstream (HTTP upstreams otherwise look 'ready' while the server is down). */
+export interface HealthCheckOptions {
+  /** Time between probes; 0 turns the check off. */
+  readonly intervalMs: number;
+  /** Bound on one probe. */
+  readonly timeoutMs: number;
+  /** 'ping' (legacy; modern upstreams have no ping and get a list request) or a cheap list request. */
+  readonly method: 'ping' | 'list';
+}
+
 /** How to reach one upstream MCP server (one replica). */
 export interface UpstreamSpec {
   readonly name: string;
@@ -34,6 +44,8 @@ export interface UpstreamSpec {
   readonly killGraceMs?: number;
   /** HTTP kinds: most sockets to the upstream (default 128). */
   readonly maxConnections?: number;
+  /** Periodic liveness probe; consecutive failures report the upstream 'down' (off when absent). */
+  readonly healthCheck?: HealthCheckOptions;
 }
 
 /** The minimal (pino-compatible) logger the upstream layer writes to. */
@@ -61,6 +73,10 @@ export const UPSTREAM_DEFAULTS = Object.freeze({
   killGraceMs: 2_000,
   maxConnections: 128,
   restart: Object.freeze({ initialDelayMs: 100, maxDelayMs: 10_000, factor: 2, maxRestarts: 5, windowMs: 60_000 }),
+  /** Consecutive failed health probes before an upstream is reported 'down'. */
+  healthFailuresToDown: 2,
+  /** Quiet time that coalesces resource (un)subscriptions into one new modern listen stream. */
+  listenDebounceMs: 25,
 });
 
 /** The restart policy with every field filled. */
