@@ -7,6 +7,9 @@ import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayIn
 import { HttpServer, McpEndpoint } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
+import { resolveScope } from './policy-scope.js';
+import { wireResilience } from './resilience-wiring.js';
+import { toolAnnotationsFrom } from './route-traits.js';
 import { upstreamSpecs } from './upstream-specs.js';
 import { VERSION } from './version.js';
 
@@ -28,6 +31,7 @@ export class Gateway {
   #http: HttpServer | undefined;
   #address: AddressInfo | undefined;
   #stopping: Promise<void> | undefined;
+  readonly #unwire: () => void;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log } = options;
@@ -35,7 +39,9 @@ export class Gateway {
     const aggregated: AggregatedUpstream[] = [];
     for (const [name, upstream] of Object.entries(config.upstreams)) {
       if (!upstream.enabled) continue;
-      const replicas = upstreamSpecs(name, upstream).map((spec) => createUpstreamConnection(spec, { clock, log }));
+      const replicas = upstreamSpecs(name, upstream, resolveScope(config, name, undefined).healthCheck).map((spec) =>
+        createUpstreamConnection(spec, { clock, log }),
+      );
       this.upstreams.set(name, replicas);
       aggregated.push({
         naming: {
@@ -51,7 +57,10 @@ export class Gateway {
     this.pipelines = new PipelineCompiler(
       config,
       createDispatch((upstream, replica) => this.upstreams.get(upstream)?.[replica ?? 0]),
+      { clock, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
     );
+    // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
+    this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });
     const sessions = new SessionStore({
       idleTimeoutMs: config.server.sessions.idleTimeoutMs,
       maxSessions: config.server.sessions.maxSessions,
@@ -95,9 +104,10 @@ export class Gateway {
     }
     for (const [name, replicas] of this.upstreams)
       for (const r of replicas)
-        r.start().catch((err: unknown) =>
-          log.warn({ upstream: name, err: err instanceof Error ? err.message : String(err) }, 'upstream failed to start'),
-        );
+        r.start().catch((err: unknown) => {
+          this.aggregator.giveUp(name);
+          log.warn({ upstream: name, err: err instanceof Error ? err.message : String(err) }, 'upstream failed to start');
+        });
   }
 
   /** The MCP endpoint URL (after start). */
@@ -133,6 +143,7 @@ export class Gateway {
       this.layer.sessions.closeAll();
       this.layer.hub.stop();
       this.aggregator.stop();
+      this.#unwire();
       this.#http?.destroyAll();
       await Promise.allSettled([...this.upstreams.values()].flat().map((u) => u.close()));
       await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));

@@ -49,6 +49,8 @@ export class Aggregator {
   #inflight = new Map<string, Promise<void>>();
   #dirty = new Set<string>();
   #unsubscribe: (() => void)[] = [];
+  /** Upstreams whose first lists are not loaded yet (nor given up on): callers wait for them, boundedly. */
+  #firstLoad = new Map<string, { done: Promise<void>; resolve: () => void }>();
   tools: NamedRouteTable;
   prompts: NamedRouteTable;
   resources: ResourceIndex;
@@ -64,6 +66,13 @@ export class Aggregator {
   start(): void {
     for (const u of this.#upstreams) {
       const name = u.naming.name;
+      let resolve = () => {};
+      const done = new Promise<void>((r) => (resolve = r));
+      this.#firstLoad.set(name, { done, resolve });
+      const loaded = () => {
+        this.#firstLoad.get(name)?.resolve();
+        this.#firstLoad.delete(name);
+      };
       this.#unsubscribe.push(
         u.connection.events.on('notification', (n) => {
           const kinds = CHANGED_NOTIFICATION[n.method];
@@ -72,10 +81,11 @@ export class Aggregator {
             this.events.emit('resourceUpdated', { upstream: name, uri: n.params.uri, params: n.params });
         }),
         u.connection.events.on('state', ({ state }) => {
-          if (state === 'ready') void this.refreshAll(name);
+          if (state === 'ready') void this.refreshAll(name).finally(loaded);
+          else if (state === 'down' || state === 'closed') loaded();
         }),
       );
-      if (u.connection.state === 'ready') void this.refreshAll(name);
+      if (u.connection.state === 'ready') void this.refreshAll(name).finally(loaded);
     }
   }
 
@@ -110,14 +120,20 @@ export class Aggregator {
     return run;
   }
 
-  /** True while some list is being fetched. */
+  /** True while some list is being fetched or some upstream has not delivered its first lists. */
   get loading(): boolean {
-    return this.#inflight.size > 0;
+    return this.#inflight.size > 0 || this.#firstLoad.size > 0;
+  }
+
+  /** Stops waiting for an upstream's first lists (it failed to start). */
+  giveUp(upstream: string): void {
+    this.#firstLoad.get(upstream)?.resolve();
+    this.#firstLoad.delete(upstream);
   }
 
   /** Resolves when every upstream's first load has settled (or `timeoutMs` passed). */
   async whenLoaded(timeoutMs: number): Promise<void> {
-    const pending = [...this.#inflight.values()];
+    const pending = [...this.#inflight.values(), ...[...this.#firstLoad.values()].map((f) => f.done)];
     if (pending.length === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.allSettled(pending), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);

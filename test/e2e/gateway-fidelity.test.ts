@@ -60,20 +60,22 @@ describe('forwarding fidelity', () => {
     await s.close();
   });
 
-  it('a cancel from the client reaches the upstream', async () => {
-    const client = await connect(gw.url, 'legacy');
-    try {
-      const before = mock.readStats().cancellations?.hang ?? 0;
-      const controller = new AbortController();
-      const call = client.callTool({ name: 'mock__hang', arguments: {} }, { signal: controller.signal });
-      await waitFor(() => (mock.readStats().inFlight ?? 0) > 0 || undefined, 5000, 'the call to reach the upstream');
-      controller.abort('user pressed stop');
-      await assert.rejects(call);
-      await waitFor(() => ((mock.readStats().cancellations?.hang ?? 0) > before ? true : undefined), 5000, 'upstream cancellation');
-    } finally {
-      await client.close();
-    }
-  });
+  for (const era of ['legacy', 'modern'] as const) {
+    it(`${era}: a cancel from the client reaches the upstream (${era === 'legacy' ? 'notifications/cancelled' : 'closed stream'})`, async () => {
+      const client = await connect(gw.url, era);
+      try {
+        const before = mock.readStats().cancellations?.hang ?? 0;
+        const controller = new AbortController();
+        const call = client.callTool({ name: 'mock__hang', arguments: {} }, { signal: controller.signal });
+        await waitFor(() => (mock.readStats().inFlight ?? 0) > 0 || undefined, 5000, 'the call to reach the upstream');
+        controller.abort('user pressed stop');
+        await assert.rejects(call);
+        await waitFor(() => ((mock.readStats().cancellations?.hang ?? 0) > before ? true : undefined), 5000, 'upstream cancellation');
+      } finally {
+        await client.close();
+      }
+    });
+  }
 
   for (const prefix of ['', 'stdio__']) {
     it(`relays sampling to the legacy session that caused it (${prefix ? 'stdio' : 'HTTP'} upstream)`, async () => {
