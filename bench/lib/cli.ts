@@ -1,7 +1,11 @@
 // Command-line options of `npm run bench` (node dist/bench/run.js).
 
-/** Every variant the harness knows, in the order it runs them (direct first: the others are compared to it). */
-export const VARIANTS = ['direct', 'http-http', 'http-stdio'] as const;
+/**
+ * Every variant the harness knows, in the order it runs them (direct first: the others are compared to it).
+ * `http-http` and `http-stdio` are pass-through gateways (every policy off); `http-http-full` is `http-http`
+ * with the full reliability stack (deadline, retry, breakers, bulkhead, two replicas; cache off).
+ */
+export const VARIANTS = ['direct', 'http-http', 'http-http-full', 'http-stdio'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** Scenario name → echo payload size in bytes. */
@@ -29,7 +33,7 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
 
   --quick                 short cells (0.5 s warm-up + 1.5 s) and fewer samples; whole run < 90 s
-  --variants LIST         comma list of direct, http-http, http-stdio         (default: all)
+  --variants LIST         comma list of direct, http-http, http-http-full, http-stdio (default: all)
   --scenarios LIST        comma list of echo-100B, echo-64KB                   (default: all)
   --concurrency LIST      comma list of virtual clients per cell               (default: 1,16,64)
   --duration SECONDS      measured window per cell                             (default: 5, quick 1.5)

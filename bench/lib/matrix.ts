@@ -27,7 +27,8 @@ function deathOf(children: Child[]): () => string | null {
 }
 
 /**
- * Starts every selected variant up front, sharing one HTTP upstream between direct and http-http, so that
+ * Starts every selected variant up front, sharing one HTTP upstream between direct, http-http and
+ * http-http-full (whose two replicas are that same upstream twice), so that
  * the cells can be interleaved (each scenario × concurrency runs every variant back to back) and a change
  * in the machine's background load during the run hits all variants alike.
  */
@@ -42,7 +43,7 @@ async function startTargets(
   const cpu = pin.enabled ? pin.serverCpu : undefined;
   const targets = new Map<Variant, Target | Error>();
   let upstream: Server | Error | undefined;
-  if (variants.includes('direct') || variants.includes('http-http')) {
+  if (variants.some((v) => v !== 'http-stdio')) {
     try {
       upstream = await startHttpUpstream(p, cpu);
       started.push(upstream.child);
@@ -63,7 +64,8 @@ async function startTargets(
         if (v === 'direct') {
           targets.set(v, { url: upstream.url, upstreamPid: upstream.child.pid, dead: deathOf([upstream.child]) });
         } else {
-          const gw = await startGateway(p, { url: upstream.url }, { cpu, tmpDir, name: v, profileDir });
+          const stack = v === 'http-http-full' ? 'full' : 'pass-through';
+          const gw = await startGateway(p, { url: upstream.url }, { cpu, tmpDir, name: v, profileDir, stack });
           started.push(gw.child);
           targets.set(v, {
             url: gw.url,

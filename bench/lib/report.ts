@@ -41,6 +41,8 @@ export interface Figure {
 
 const TARGETS = {
   ratio: 0.6,
+  /** The full reliability stack against pass-through (issue 3). */
+  fullRatio: 0.9,
   cpuMsPerCall: 0.15,
   addedP50Ms: 0.3,
   idleKb: 30,
@@ -64,7 +66,17 @@ export function summarize(rows: Row[], cold: ColdStartResult | null, idle: IdleS
     pass: ratio === null ? null : ratio >= TARGETS.ratio,
     ...(d16 && h16 ? { detail: `${h16.callsPerSec} vs ${d16.callsPerSec} calls/s` } : {}),
   });
-  for (const v of ['http-http', 'http-stdio'] as const) {
+  const f16 = find(rows, 'http-http-full', 'echo-100B', 16);
+  const fullRatio = h16?.callsPerSec && f16?.callsPerSec ? f16.callsPerSec / h16.callsPerSec : null;
+  figures.push({
+    name: 'full reliability stack calls/s ÷ pass-through (http-http-full ÷ http-http), echo-100B C16',
+    value: round(fullRatio, 3),
+    unit: '×',
+    target: `≥ ${TARGETS.fullRatio}`,
+    pass: fullRatio === null ? null : fullRatio >= TARGETS.fullRatio,
+    ...(h16 && f16 ? { detail: `${f16.callsPerSec} vs ${h16.callsPerSec} calls/s` } : {}),
+  });
+  for (const v of ['http-http', 'http-http-full', 'http-stdio'] as const) {
     const r = find(rows, v, 'echo-100B', 16);
     const cpu = r?.gatewayCpuMsPerCall ?? null;
     figures.push({

@@ -56,13 +56,30 @@ export async function startHttpUpstream(p: Paths, cpu: number | undefined): Prom
 /** The gateway's upstream for a variant: the HTTP upstream's URL, or the stdio upstream command. */
 export type GatewayUpstream = { url: string } | { stdio: true };
 
+/** Which policies the gateway runs: none (pass-through), or the full reliability stack. */
+export type GatewayStack = 'pass-through' | 'full';
+
+/** Every policy off: the gateway only routes and forwards (the baseline the stack is compared to). */
+const PASS_THROUGH_POLICIES = '{ timeoutMs: 0, breaker: { enabled: false }, bulkhead: { enabled: false }, healthCheck: { intervalMs: 0 } }';
+
+/**
+ * The full reliability stack with cache off, as an operator would run it: overall deadline and attempt
+ * timeout, retries (the echo tool is declared idempotent, so every call takes the safe path), a breaker per
+ * replica, the upstream bulkhead, two replicas (the same upstream twice, weighted round robin, ejection on)
+ * and the default health check. Limits sit above the bench's concurrency, so nothing is shed.
+ */
+const FULL_POLICIES =
+  '{ timeoutMs: 30000, attemptTimeoutMs: 10000, idempotent: true, retry: { enabled: true }, breaker: { enabled: true }, ' +
+  'bulkhead: { maxConcurrent: 256, maxQueue: 256 }, replicas: { strategy: weighted }, cache: { enabled: false } }';
+
 /** The YAML config the gateway is started with (JSON-quoted scalars are valid YAML). */
-export function gatewayConfig(p: Paths, upstream: GatewayUpstream): string {
+export function gatewayConfig(p: Paths, upstream: GatewayUpstream, stack: GatewayStack = 'pass-through'): string {
   const q = JSON.stringify;
+  const policies = stack === 'full' ? FULL_POLICIES : PASS_THROUGH_POLICIES;
   const up =
     'url' in upstream
-      ? `{ url: ${q(upstream.url)}, prefix: "" }`
-      : `{ command: ${q(process.execPath)}, args: [${q(p.upstreamStdio)}], prefix: "" }`;
+      ? `{ url: ${q(upstream.url)}, prefix: ""${stack === 'full' ? `, replicas: [{ url: ${q(upstream.url)} }]` : ''}, policies: ${policies} }`
+      : `{ command: ${q(process.execPath)}, args: [${q(p.upstreamStdio)}], prefix: "", policies: ${policies} }`;
   return ['server: { host: 127.0.0.1, port: 0 }', 'logging: { level: warn }', 'upstreams:', `  bench: ${up}`, ''].join('\n');
 }
 
@@ -75,10 +92,10 @@ export interface Gateway extends Server {
 export async function startGateway(
   p: Paths,
   upstream: GatewayUpstream,
-  opts: { cpu: number | undefined; tmpDir: string; name: string; inspect?: boolean; profileDir?: string | undefined },
+  opts: { cpu: number | undefined; tmpDir: string; name: string; inspect?: boolean; profileDir?: string | undefined; stack?: GatewayStack },
 ): Promise<Gateway> {
   const configPath = join(opts.tmpDir, `${opts.name}.yaml`);
-  writeFileSync(configPath, gatewayConfig(p, upstream));
+  writeFileSync(configPath, gatewayConfig(p, upstream, opts.stack));
   const nodeArgs = opts.inspect ? ['--inspect=127.0.0.1:0'] : [];
   if (opts.profileDir !== undefined)
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${opts.name}.cpuprofile`);

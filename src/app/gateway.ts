@@ -57,7 +57,7 @@ export class Gateway {
     this.pipelines = new PipelineCompiler(
       config,
       createDispatch((upstream, replica) => this.upstreams.get(upstream)?.[replica ?? 0]),
-      { clock, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
+      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });

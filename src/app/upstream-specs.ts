@@ -1,8 +1,12 @@
-import { upstreamReplicas, type UpstreamConfig } from '../config/index.js';
+import { upstreamReplicas, type ResolvedPolicyScope, type UpstreamConfig } from '../config/index.js';
 import type { UpstreamSpec } from '../upstream/index.js';
 
-/** Every replica of an upstream as a connection spec (replica 0 is the upstream's own endpoint). */
-export function upstreamSpecs(name: string, upstream: UpstreamConfig): UpstreamSpec[] {
+/**
+ * Every replica of an upstream as a connection spec (replica 0 is the upstream's own endpoint). The
+ * upstream scope's `healthCheck` (interval 0 = off) is given to every replica, so a replica failing it
+ * is reported 'down' and its breaker opens (see resilience-wiring.ts).
+ */
+export function upstreamSpecs(name: string, upstream: UpstreamConfig, healthCheck?: ResolvedPolicyScope['healthCheck']): UpstreamSpec[] {
   const replicas = upstreamReplicas(upstream);
   return replicas.map((r, i) => ({
     name: replicas.length > 1 ? `${name}#${i}` : name,
@@ -15,5 +19,9 @@ export function upstreamSpecs(name: string, upstream: UpstreamConfig): UpstreamS
     ...(r.command !== undefined && { command: r.command }),
     ...(r.cwd !== undefined && { cwd: r.cwd }),
     ...(r.url !== undefined && { url: r.url }),
+    ...(healthCheck !== undefined &&
+      healthCheck.intervalMs > 0 && {
+        healthCheck: { intervalMs: healthCheck.intervalMs, timeoutMs: healthCheck.timeoutMs, method: healthCheck.method },
+      }),
   }));
 }

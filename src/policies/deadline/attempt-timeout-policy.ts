@@ -10,6 +10,13 @@ export interface AttemptTimeoutOptions {
   readonly attemptTimeoutMs?: number;
   /** Progress from the upstream restarts the attempt timer (default true); it never extends `ctx.deadline`. */
   readonly extendOnProgress?: boolean;
+  /**
+   * A deadline policy wraps this one (default false). Then the deadline policy alone ends the call at the
+   * deadline, with its own `limitMs` and `setBy`; this policy only enforces the per-attempt limit. Without
+   * it, both timers would fire in the same millisecond, and when this one won the race the caller got a
+   * deadline error naming the time left at the last progress (e.g. 292 ms) instead of the route's limit.
+   */
+  readonly deadlineOutside?: boolean;
 }
 
 /**
@@ -22,6 +29,7 @@ export function createAttemptTimeoutPolicy(options: AttemptTimeoutOptions): Poli
   const attemptMs = options.attemptTimeoutMs ?? 0;
   if (!(attemptMs > 0)) return noopPolicy;
   const extend = options.extendOnProgress ?? true;
+  const clamp = options.deadlineOutside !== true;
   return {
     name: 'attempt-timeout',
     async execute(ctx: CallContext, next: Next): Promise<CallResult> {
@@ -33,7 +41,7 @@ export function createAttemptTimeoutPolicy(options: AttemptTimeoutOptions): Poli
           const arm = (): void => {
             if (timer !== undefined) clock.clearTimeout(timer);
             const remaining = ctx.deadline - clock.now();
-            const byAttempt = attemptMs <= remaining;
+            const byAttempt = !clamp || attemptMs <= remaining;
             const fire = (): void =>
               abort(byAttempt ? errors.timeout(attemptMs, 'attempt') : deadlineError(Math.max(0, Math.round(remaining))));
             timer = clock.setTimeout(fire, Math.max(0, byAttempt ? attemptMs : remaining));

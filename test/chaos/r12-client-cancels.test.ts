@@ -1,0 +1,70 @@
+// R12 — the client cancels (legacy notifications/cancelled) or drops its connection (modern: closes the
+// stream): the upstream sees the cancellation within 100 ms, and no retry or hedge starts after it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { performance } from 'node:perf_hooks';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { call, EPS, startGateway, stdioUpstream, waitFor, type Harness } from './_harness.js';
+
+let h: Harness;
+let up: ReturnType<typeof stdioUpstream>;
+
+before(async () => {
+  up = stdioUpstream({ tools: { long: { latency: 3_000 } } });
+  h = await startGateway(
+    {
+      upstreams: {
+        m: {
+          ...up.config,
+          policies: { timeoutMs: 5_000, retry: { enabled: true }, healthCheck: { intervalMs: 0 } },
+          toolPolicies: { long: { idempotent: true } },
+        },
+      },
+    },
+    ['m__long'],
+  );
+});
+
+after(async () => {
+  await h?.stop();
+  up.files.cleanup();
+});
+
+async function cancelMidCall(client: Client, n: number): Promise<number> {
+  let retries = 0;
+  const off = h.gateway.pipelines.resilience.get('m').events.retry.on('retry', () => void retries++);
+  const controller = new AbortController();
+  const pending = call(client, 'm__long', {}, { signal: controller.signal });
+  await waitFor(() => up.files.readStats().calls.long === n, 5_000, 'the call upstream');
+  const abortedAt = performance.now();
+  controller.abort();
+  await pending;
+  const s = await waitFor(() => {
+    const st = up.files.readStats();
+    return (st.cancellations.long ?? 0) + (st.disconnects.long ?? 0) >= n ? st : undefined;
+  }, 2_000);
+  const ms = performance.now() - abortedAt;
+  off();
+  assert.equal(retries, 0, 'no retry after a cancel');
+  assert.equal(s.calls.long, n, 'one attempt per call');
+  assert.equal(s.inFlight, 0);
+  return ms;
+}
+
+test('R12 legacy client cancels: notifications/cancelled reaches the upstream within 100 ms, no retry', async (t) => {
+  const ms = await cancelMidCall(await h.client(), 1);
+  t.diagnostic(`upstream saw the cancellation ${ms.toFixed(0)} ms after the client aborted`);
+  assert.ok(ms <= 100 + EPS);
+});
+
+test('R12 modern client drops the request stream: the upstream is cancelled within 100 ms, no retry', async (t) => {
+  const client = new Client({ name: 'chaos-modern', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  await client.connect(new StreamableHTTPClientTransport(new URL(h.url)));
+  try {
+    const ms = await cancelMidCall(client, 2);
+    t.diagnostic(`upstream saw the cancellation ${ms.toFixed(0)} ms after the client dropped the stream`);
+    assert.ok(ms <= 100 + EPS);
+  } finally {
+    await client.close();
+  }
+});
