@@ -140,6 +140,7 @@ export class Gateway {
       this.#http?.stopAccepting();
       const drained = (await this.#http?.idle(config.server.drainTimeoutMs)) ?? true;
       if (!drained) log.warn({ active: this.#http?.activeRequests }, 'drain deadline reached; closing remaining calls');
+      this.#http?.endStreams();
       this.layer.sessions.closeAll();
       this.layer.hub.stop();
       this.aggregator.stop();

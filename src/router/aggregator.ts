@@ -120,9 +120,9 @@ export class Aggregator {
     return run;
   }
 
-  /** True while some list is being fetched or some upstream has not delivered its first lists. */
+  /** True while some upstream has not delivered its first lists (nor been given up on). */
   get loading(): boolean {
-    return this.#inflight.size > 0 || this.#firstLoad.size > 0;
+    return this.#firstLoad.size > 0;
   }
 
   /** Stops waiting for an upstream's first lists (it failed to start). */
@@ -131,9 +131,13 @@ export class Aggregator {
     this.#firstLoad.delete(upstream);
   }
 
-  /** Resolves when every upstream's first load has settled (or `timeoutMs` passed). */
+  /**
+   * Resolves when every upstream's first load has settled (or `timeoutMs` passed). Later refreshes are
+   * not waited for: until one lands, callers keep the previous list, so one slow upstream never stalls
+   * calls to the others.
+   */
   async whenLoaded(timeoutMs: number): Promise<void> {
-    const pending = [...this.#inflight.values(), ...[...this.#firstLoad.values()].map((f) => f.done)];
+    const pending = [...this.#firstLoad.values()].map((f) => f.done);
     if (pending.length === 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await Promise.race([Promise.allSettled(pending), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);

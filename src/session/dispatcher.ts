@@ -112,8 +112,13 @@ export class Dispatcher {
   async #named(req: JsonRpcRequest, scope: CallerScope, kind: 'tool' | 'prompt'): Promise<Record<string, unknown>> {
     const name = req.params?.name;
     if (typeof name !== 'string') throw errors.invalidParams('params.name: expected a string', { field: 'params.name' });
-    const agg = await this.#loaded();
-    const route = (kind === 'tool' ? agg.tools : agg.prompts).get(name);
+    const agg = this.#deps.aggregator;
+    // Look up first: a known name never waits for upstreams still starting.
+    let route = (kind === 'tool' ? agg.tools : agg.prompts).get(name);
+    if (!route && agg.loading) {
+      await this.#loaded();
+      route = (kind === 'tool' ? agg.tools : agg.prompts).get(name);
+    }
     if (!route) throw errors.invalidParams(`Unknown ${kind}: ${name}`, { field: 'params.name', [kind]: name });
     const target: Route = { upstream: route.upstream, kind, name, target: route.target };
     const mcpParams = kind === 'tool' ? mcpParamDeclarations(route.item.inputSchema) : undefined;

@@ -193,6 +193,15 @@ export class JsonRpcPeer {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
       return this.#onMalformed({ reason: 'malformed', detail: 'not a JSON object', ...(related !== undefined && { related }) });
     const m = raw as Record<string, unknown>;
+    if (m.jsonrpc !== '2.0') {
+      // A wrong version on a response we are waiting for fails that request (R11); otherwise it is dropped.
+      const p = 'id' in m && typeof m.id === 'number' && !('method' in m) ? this.#pending.get(m.id) : undefined;
+      if (p !== undefined) {
+        this.stats.malformed++;
+        return this.#fail(p, protocolError(this.#opts.name, `the response to ${p.method} is not JSON-RPC 2.0`));
+      }
+      return this.#onMalformed({ reason: 'malformed', detail: 'not JSON-RPC 2.0', ...(related !== undefined && { related }) });
+    }
     if (typeof m.method === 'string') {
       if ('id' in m) return this.#inbound.handle(m, this.#ownerFor(related, 'request'), this.#opts.fallback());
       return this.#onNotification(m as unknown as JsonRpcNotification, related);

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../../core/index.js';
 import { createOriginGuard, isLoopbackAddress } from './origin-guard.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
-import { sendError } from './mcp-endpoint.js';
+import { LONG_LIVED_EVENT, sendError } from './mcp-endpoint.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -22,6 +22,7 @@ export class HttpServer {
   #sockets = new Set<Socket>();
   #active = 0;
   #idleWaiters: (() => void)[] = [];
+  #streams = new Set<ServerResponse>();
 
   constructor(
     private readonly options: HttpServerOptions,
@@ -34,9 +35,20 @@ export class HttpServer {
     });
     this.server = createServer({ headersTimeout: 10_000, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
       this.#active++;
-      res.on('close', () => {
+      let counted = true;
+      const done = () => {
+        if (!counted) return;
+        counted = false;
         if (--this.#active === 0) for (const w of this.#idleWaiters.splice(0)) w();
+      };
+      // GET and subscriptions/listen streams live until the caller leaves: they never hold a drain open,
+      // and are ended once the drain is over.
+      res.once(LONG_LIVED_EVENT, () => {
+        done();
+        this.#streams.add(res);
+        res.once('close', () => this.#streams.delete(res));
       });
+      res.on('close', done);
       this.#route(req, res, guard);
     });
     this.server.on('connection', (socket) => {
@@ -72,6 +84,12 @@ export class HttpServer {
     ]);
     clearTimeout(timer);
     return done;
+  }
+
+  /** Ends the long-lived streams (GET, subscriptions/listen) so callers see a clean end of stream. */
+  endStreams(): void {
+    for (const res of this.#streams) res.end();
+    this.#streams.clear();
   }
 
   /** Closes every remaining connection (after the drain deadline). */

@@ -79,6 +79,7 @@ export class McpEndpoint {
     stream.open();
     res.write(': open\n\n');
     session.standalone = stream.write;
+    markLongLived(res);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     keepAlive.unref();
     res.on('close', () => {
@@ -169,6 +170,7 @@ export class McpEndpoint {
     });
     if (message.method === 'subscriptions/listen') {
       stream.open();
+      markLongLived(res);
       const filter = (message.params?.notifications ?? {}) as ListenFilter;
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       keepAlive.unref();
@@ -195,6 +197,13 @@ export class McpEndpoint {
     });
     stream.finish(response, 'error' in response ? (MODERN_ERROR_STATUS[response.error.code] ?? 200) : 200);
   }
+}
+
+/** Event telling the HTTP server that a response is a long-lived stream: it must not hold a drain open. */
+export const LONG_LIVED_EVENT = 'breakwater:long-lived';
+
+function markLongLived(res: ServerResponse): void {
+  res.emit(LONG_LIVED_EVENT);
 }
 
 function idOf(message: Record<string, unknown>): string | number | null {
