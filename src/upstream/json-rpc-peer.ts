@@ -185,7 +185,8 @@ export class JsonRpcPeer {
 
   /** A correlated exchange (HTTP POST) ended: a request still pending got no response on its stream. */
   #exchangeEnded(p: PendingRequest): void {
-    if (!this.#channel.correlated) return;
+    // Almost always the response already settled it: build the error (and its stack) only when it did not.
+    if (!this.#channel.correlated || this.#pending.get(p.id) !== p) return;
     this.#fail(p, unavailable(this.#opts.name, `response stream for ${p.method} ended without a response`, true));
   }
 
