@@ -86,28 +86,35 @@ export class Gateway {
     const { config, log } = this.options;
     this.layer.hub.start();
     this.aggregator.start();
-    if (listen) {
-      const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes);
-      this.#http = new HttpServer(
-        {
-          host: config.server.host,
-          port: config.server.port,
-          path: config.server.path,
-          allowedHosts: config.server.allowedHosts,
-          allowedOrigins: config.server.allowedOrigins,
-          log,
-          readiness: () => this.readiness(),
-        },
-        endpoint,
-      );
-      this.#address = await this.#http.listen();
-    }
+    // Upstreams first: their spawn and handshake overlap the listener's start (cold start).
     for (const [name, replicas] of this.upstreams)
       for (const r of replicas)
         r.start().catch((err: unknown) => {
           this.aggregator.giveUp(name);
           log.warn({ upstream: name, err: err instanceof Error ? err.message : String(err) }, 'upstream failed to start');
         });
+    if (!listen) return;
+    const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes);
+    this.#http = new HttpServer(
+      {
+        host: config.server.host,
+        port: config.server.port,
+        path: config.server.path,
+        allowedHosts: config.server.allowedHosts,
+        allowedOrigins: config.server.allowedOrigins,
+        log,
+        readiness: () => this.readiness(),
+      },
+      endpoint,
+    );
+    try {
+      this.#address = await this.#http.listen();
+    } catch (err) {
+      // e.g. EADDRINUSE: stop the children we just started rather than orphan them.
+      this.#http = undefined;
+      await this.stop();
+      throw err;
+    }
   }
 
   /** The MCP endpoint URL (after start). */

@@ -1,4 +1,5 @@
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { Pool } from './undici-pool.js';
 import type { Clock, Random } from '../core/index.js';
 import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
 import type { Channel, ChannelHandlers, SendOptions, WireState } from './channel.js';

@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool } from './undici-pool.js';
 import type { JsonRpcMessage } from '../protocol/index.js';
 import type { Channel, ChannelHandlers } from './channel.js';
 import { readText, statusError, transportError } from './http-common.js';

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/index.js';
 import { createOriginGuard, isLoopbackAddress } from './origin-guard.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import { LONG_LIVED_EVENT, sendError } from './mcp-endpoint.js';
+import { preloadModernClassifier } from './modern-classifier.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -63,6 +64,7 @@ export class HttpServer {
       this.server.once('error', reject);
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', reject);
+        void preloadModernClassifier();
         resolve(this.server.address() as AddressInfo);
       });
     });

@@ -5,7 +5,7 @@ import type { JsonRpcRequest, JsonRpcResponse } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, LEGACY_VERSIONS, META } from '../../protocol/index.js';
 import type { SessionLayer } from '../../session/index.js';
 import { ANONYMOUS, type ListenFilter } from '../../session/index.js';
-import { checkParamHeaders, claimsModern, classifyModern } from './modern-classifier.js';
+import { checkParamHeaders, claimsModern, classifyModern, preloadModernClassifier } from './modern-classifier.js';
 import { readBody } from './read-body.js';
 import { ResponseStream } from './response-stream.js';
 
@@ -61,6 +61,7 @@ export class McpEndpoint {
     const message = body as Record<string, unknown>;
     const principal = this.authenticate(req);
     if (claimsModern(req.headers, message)) {
+      await preloadModernClassifier();
       const outcome = classifyModern(req.headers, message);
       if (typeof outcome === 'object') return sendError(res, outcome.status, idOf(message), outcome.error);
       if (outcome === 'modern') return this.#modern(req, res, message, principal, canStream);

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { classifyInboundRequest } from '@modelcontextprotocol/server';
+import type { classifyInboundRequest } from '@modelcontextprotocol/server';
 import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import { META, MODERN_VERSIONS, NAMED_METHODS } from '../../protocol/index.js';
 import { checkMcpParamHeaders, decodeHeaderValue, stripOws, type McpParamDeclaration } from '../../protocol/mcp-param.js';
@@ -28,6 +28,20 @@ export function claimsModern(headers: IncomingHttpHeaders, body: Record<string, 
  *    `params.name` / `params.uri` (400 / -32020). Notifications are exempt from this rung.
  * `Mcp-Param-*` headers need the tool's schema: see {@link checkParamHeaders}.
  */
+let classifyInbound: typeof classifyInboundRequest | undefined;
+let loading: Promise<void> | undefined;
+
+/**
+ * Loads the SDK's classifier in the background: importing the SDK server costs ~120 ms, which legacy
+ * traffic never needs, so it stays off the cold-start path. Modern requests await it (once).
+ */
+export function preloadModernClassifier(): Promise<void> {
+  return (loading ??= import('@modelcontextprotocol/server').then((sdk) => {
+    classifyInbound = sdk.classifyInboundRequest;
+  }));
+}
+
+/** Runs the classifier; call preloadModernClassifier() (and await it) first. */
 export function classifyModern(headers: IncomingHttpHeaders, body: unknown): 'legacy' | 'modern' | ModernRejection {
   const version = header(headers, 'mcp-protocol-version');
   const method = header(headers, 'mcp-method');
@@ -36,7 +50,8 @@ export function classifyModern(headers: IncomingHttpHeaders, body: unknown): 'le
   if (version !== undefined) input.protocolVersionHeader = version;
   if (method !== undefined) input.mcpMethodHeader = method;
   if (name !== undefined) input.mcpNameHeader = name;
-  const outcome = classifyInboundRequest(input);
+  if (!classifyInbound) throw new Error('preloadModernClassifier() must complete before classifyModern()');
+  const outcome = classifyInbound(input);
   if (outcome.kind === 'reject') {
     const error =
       outcome.data === undefined
