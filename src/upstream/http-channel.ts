@@ -1,12 +1,11 @@
-import type { Dispatcher } from 'undici';
 import { Pool } from './undici-pool.js';
 import type { Clock, Random } from '../core/index.js';
 import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
 import type { Channel, ChannelHandlers, SendOptions, WireState } from './channel.js';
 import { GetStream } from './http-get-stream.js';
-import { answers, modernHeaders, readText, statusError, transportError } from './http-common.js';
+import { modernHeaders, transportError } from './http-common.js';
+import { PostExchange } from './post-exchange.js';
 import type { ResolvedRestart, UpstreamLogger } from './spec.js';
-import { SseParser } from './sse-parser.js';
 import { reasonText, unavailable } from './upstream-errors.js';
 
 /** How to reach a Streamable HTTP upstream. */
@@ -22,8 +21,6 @@ export interface HttpChannelOptions {
   /** Backoff of the GET stream's reconnects. */
   readonly backoff: ResolvedRestart;
 }
-
-const ERROR_BODY_MAX = 64 * 1024;
 
 /**
  * Streamable HTTP client on a keep-alive undici Pool (no fetch: it costs ~1 ms per call). Each message
@@ -96,28 +93,46 @@ export class HttpChannel implements Channel {
       let headers = this.#wire.era === 'modern' ? modernHeaders(this.#headers, message) : this.#headers;
       // The request's own headers (SEP-2243 Mcp-Param-*), modern era only.
       if (options.headers !== undefined && this.#wire.era === 'modern') headers = { ...options.headers, ...headers };
-      let res: Dispatcher.ResponseData;
-      try {
-        res = await this.#pool.request({
-          path: this.#path,
-          method: 'POST',
-          headers,
-          body,
-          signal: signal ?? null,
-          headersTimeout: 0,
-          bodyTimeout: 0,
-        });
-      } catch (err) {
-        throw transportError(this.#o.name, err, signal);
-      }
+      const canExpire = session !== undefined && this.#wire.era === 'legacy' && options.handshake !== true && !retried;
+      const { expired } = await this.#post(body, headers, requestId, signal, canExpire);
       // 404 on our session: the upstream forgot it, so it provably did not process this message.
-      if (res.statusCode === 404 && session !== undefined && this.#wire.era === 'legacy' && options.handshake !== true && !retried) {
-        await res.body.dump();
-        await this.#expire(session);
-        continue;
-      }
-      return this.#consume(res, requestId, signal);
+      if (!expired) return;
+      await this.#expire(session);
     }
+  }
+
+  /** One POST exchange on the pool's low-level dispatch API (see PostExchange). */
+  #post(
+    body: string,
+    headers: Record<string, string>,
+    related: RequestId | undefined,
+    signal: AbortSignal | undefined,
+    canExpire: boolean,
+  ): Promise<{ expired: boolean }> {
+    const o = this.#o;
+    const exchange = new PostExchange({
+      upstream: o.name,
+      maxMessageBytes: o.maxMessageBytes,
+      related,
+      signal,
+      expired: (status) => canExpire && status === 404,
+      session: (id) => {
+        if (id !== this.#sessionId && this.#wire.era === 'legacy') {
+          this.#sessionId = id;
+          this.#rebuildHeaders();
+        }
+      },
+      deliver: (text, rel) => this.#deliver(text, rel),
+      message: (parsed, rel) => this.#handlers?.message(parsed, rel),
+      malformed: (info) => this.#handlers?.malformed(info),
+    });
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    try {
+      this.#pool.dispatch({ path: this.#path, method: 'POST', headers, body, headersTimeout: 0, bodyTimeout: 0 }, exchange);
+    } catch (err) {
+      return Promise.reject(transportError(o.name, err, signal));
+    }
+    return exchange.done;
   }
 
   async close(): Promise<void> {
@@ -152,59 +167,6 @@ export class HttpChannel implements Channel {
     } catch (err) {
       throw unavailable(this.#o.name, `session expired and re-initialisation failed: ${reasonText(err)}`, false, err);
     }
-  }
-
-  async #consume(res: Dispatcher.ResponseData, related: RequestId | undefined, signal: AbortSignal | undefined): Promise<void> {
-    const sid = res.headers['mcp-session-id'];
-    if (typeof sid === 'string' && sid !== this.#sessionId && this.#wire.era === 'legacy') {
-      this.#sessionId = sid;
-      this.#rebuildHeaders();
-    }
-    const status = res.statusCode;
-    if (status === 202 || status === 204) return res.body.dump();
-    const type = String(res.headers['content-type'] ?? '');
-    try {
-      if (status < 200 || status >= 300) {
-        const text = await readText(res.body, ERROR_BODY_MAX).catch(() => '');
-        const parsed = tryParse(text);
-        if (answers(parsed, related)) return this.#handlers?.message(parsed, related);
-        throw statusError(this.#o.name, status, text);
-      }
-      if (type.startsWith('text/event-stream')) return await this.#readSse(res, related);
-      const length = Number(res.headers['content-length'] ?? 0);
-      if (length > this.#o.maxMessageBytes) {
-        res.body.destroy();
-        return this.#handlers?.malformed({ reason: 'oversized', detail: `${length} bytes`, ...(related !== undefined && { related }) });
-      }
-      // A declared length within the limit lets undici's own (faster) text() read the body.
-      this.#deliver(length > 0 ? await res.body.text() : await readText(res.body, this.#o.maxMessageBytes), related);
-    } catch (err) {
-      if (err instanceof RangeError) {
-        return this.#handlers?.malformed({ reason: 'oversized', detail: err.message, ...(related !== undefined && { related }) });
-      }
-      throw transportError(this.#o.name, err, signal);
-    }
-  }
-
-  async #readSse(res: Dispatcher.ResponseData, related: RequestId | undefined): Promise<void> {
-    const parser = new SseParser(this.#o.maxMessageBytes, {
-      event: (e) => {
-        if (e.event === 'message') this.#deliver(e.data, related);
-      },
-      oversized: (bytes) =>
-        this.#handlers?.malformed({
-          reason: 'oversized',
-          detail: `SSE event of ${bytes} bytes`,
-          ...(related !== undefined && { related }),
-        }),
-    });
-    // Plain stream events: an async iterator per response costs measurably more on the hot path.
-    const body = res.body;
-    await new Promise<void>((resolve, reject) => {
-      body.on('data', (chunk: Buffer) => parser.push(chunk));
-      body.once('end', resolve);
-      body.once('error', reject);
-    });
   }
 
   #deliver(text: string, related: RequestId | undefined): void {

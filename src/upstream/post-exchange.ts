@@ -1,0 +1,138 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Dispatcher } from 'undici';
+import { onAbort } from '../core/index.js';
+import type { RequestId } from '../protocol/index.js';
+import type { MalformedInfo } from './channel.js';
+import { answers, statusError, transportError } from './http-common.js';
+import { SseParser } from './sse-parser.js';
+
+const ERROR_BODY_MAX = 64 * 1024;
+
+/** What one POST's exchange needs from its channel. */
+export interface ExchangeSink {
+  readonly upstream: string;
+  readonly maxMessageBytes: number;
+  /** The request whose stream this is (every message on it is tagged with it). */
+  readonly related: RequestId | undefined;
+  readonly signal: AbortSignal | undefined;
+  /** True when this status means our session expired and the request must be re-sent after re-initialising. */
+  expired(status: number): boolean;
+  session(id: string): void;
+  deliver(text: string, related: RequestId | undefined): void;
+  message(parsed: unknown, related: RequestId | undefined): void;
+  malformed(info: MalformedInfo): void;
+}
+
+type Mode = 'discard' | 'sse' | 'json' | 'error';
+
+/**
+ * One POST on undici's low-level dispatch API: response bytes go straight to the SSE parser or a
+ * buffer, with no Readable stream, no async iterator and no promise per chunk (the request() API costs
+ * several of each per call). Resolves `expired` when the session must be re-initialised.
+ */
+export class PostExchange implements Dispatcher.DispatchHandler {
+  readonly done: Promise<{ expired: boolean }>;
+  #resolve!: (outcome: { expired: boolean }) => void;
+  #reject!: (err: unknown) => void;
+  #mode: Mode = 'discard';
+  #expired = false;
+  #oversized = false;
+  #status = 0;
+  #parts: Buffer[] = [];
+  #size = 0;
+  #parser: SseParser | undefined;
+  #offAbort: (() => void) | undefined;
+
+  constructor(private readonly sink: ExchangeSink) {
+    this.done = new Promise((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    const { signal } = this.sink;
+    if (signal === undefined || this.#offAbort !== undefined) return;
+    this.#offAbort = onAbort(signal, (reason) => controller.abort(reason instanceof Error ? reason : new Error(String(reason))));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    this.#status = status;
+    const sid = headers['mcp-session-id'];
+    if (typeof sid === 'string') this.sink.session(sid);
+    if (this.sink.expired(status)) this.#expired = true;
+    else if (status === 202 || status === 204) this.#mode = 'discard';
+    else if (status < 200 || status >= 300) this.#mode = 'error';
+    else if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) {
+      this.#mode = 'sse';
+      const { sink } = this;
+      this.#parser = new SseParser(sink.maxMessageBytes, {
+        event: (e) => {
+          if (e.event === 'message') sink.deliver(e.data, sink.related);
+        },
+        oversized: (bytes) => sink.malformed({ reason: 'oversized', detail: `SSE event of ${bytes} bytes`, ...this.#relatedField() }),
+      });
+    } else {
+      this.#mode = 'json';
+      const length = Number(headers['content-length'] ?? 0);
+      if (length > this.sink.maxMessageBytes) this.#tooBig(controller, `${length} bytes`);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.#mode === 'sse') return this.#parser!.push(chunk);
+    if (this.#mode === 'discard') return;
+    this.#size += chunk.length;
+    if (this.#mode === 'json' && this.#size > this.sink.maxMessageBytes)
+      return this.#tooBig(controller, `more than ${this.sink.maxMessageBytes} bytes`);
+    if (this.#mode === 'error' && this.#size > ERROR_BODY_MAX) return;
+    this.#parts.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.#offAbort?.();
+    try {
+      if (this.#mode === 'json') this.sink.deliver(this.#text(), this.sink.related);
+      else if (this.#mode === 'error') {
+        const text = this.#text();
+        const parsed = tryParse(text);
+        if (!answers(parsed, this.sink.related)) return this.#reject(statusError(this.sink.upstream, this.#status, text));
+        this.sink.message(parsed, this.sink.related);
+      }
+      this.#resolve({ expired: this.#expired });
+    } catch (err) {
+      this.#reject(err);
+    }
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.#offAbort?.();
+    // Our own abort of an oversized body is a reported protocol failure, not a transport error.
+    if (this.#oversized) return this.#resolve({ expired: false });
+    this.#reject(transportError(this.sink.upstream, err, this.sink.signal));
+  }
+
+  #tooBig(controller: Dispatcher.DispatchController, detail: string): void {
+    this.#oversized = true;
+    this.#parts = [];
+    this.sink.malformed({ reason: 'oversized', detail, ...this.#relatedField() });
+    controller.abort(new Error('upstream message too large'));
+  }
+
+  #text(): string {
+    const parts = this.#parts;
+    return parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts, this.#size).toString('utf8');
+  }
+
+  #relatedField(): { related?: RequestId } {
+    return this.sink.related === undefined ? {} : { related: this.sink.related };
+  }
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
