@@ -199,10 +199,3 @@ export class HttpChannel implements Channel {
   }
 }
 
-function tryParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
