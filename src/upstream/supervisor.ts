@@ -40,9 +40,11 @@ interface Waiter {
   reject(err: unknown): void;
 }
 
+const MAX_COOL_DOWN_MS = 10 * 60_000;
+
 /**
  * Keeps one upstream link alive: opens it, notices its end at once, restarts with backoff + jitter,
- * declares a crash loop ('down', no more restarts until an explicit start), and stops for good.
+ * declares a crash loop ('down', then one probe restart per growing cool-down), and stops for good.
  */
 export class Supervisor {
   readonly #o: SupervisorOptions;
@@ -55,6 +57,9 @@ export class Supervisor {
   #opening: Promise<void> | undefined;
   #attemptWaiters: Waiter[] = [];
   #stopped: Promise<void> | undefined;
+  /** Crash-loop cool-downs since the last healthy link: each waits twice as long as the one before. */
+  #coolDowns = 0;
+  #probing = false;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -149,6 +154,8 @@ export class Supervisor {
       return;
     }
     this.#link = link;
+    this.#coolDowns = 0;
+    this.#probing = false;
     this.#setState('ready');
     for (const w of [...this.#waiters]) w.resolve(link);
     this.#waiters.clear();
@@ -170,11 +177,22 @@ export class Supervisor {
   }
 
   #failed(reason: string): void {
-    const delay = this.#budget.next(this.#o.clock.now());
+    const delay = this.#probing ? undefined : this.#budget.next(this.#o.clock.now());
     if (delay === undefined) {
-      this.#o.log.error({ upstream: this.#o.name, reason }, 'upstream crash loop: giving up until an explicit start');
+      // A crash loop: 'down' (calls fail fast, the breaker opens), then one probe restart after a
+      // cool-down that doubles each time (window, 2×window, … up to 10 min), so a fixed upstream comes
+      // back by itself without a broken one being respawned in a tight loop.
+      const coolDownMs = Math.min(this.#o.restart.windowMs * 2 ** this.#coolDowns++, MAX_COOL_DOWN_MS);
+      this.#o.log.error({ upstream: this.#o.name, reason, coolDownMs }, 'upstream crash loop: down, probing again after a cool-down');
+      this.#probing = false;
       this.#setState('down', reason);
       this.#rejectAll(unavailable(this.#o.name, `down (crash loop): ${reason}`, false));
+      this.#timer = this.#o.clock.setTimeout(() => {
+        if (this.#state !== 'down') return;
+        this.#probing = true;
+        this.#attempt('restarting');
+      }, coolDownMs);
+      this.#timer.unref?.();
       return;
     }
     this.#setState('restarting', reason);

@@ -107,9 +107,35 @@ void describe('Supervisor', () => {
     const err = await waiting.catch((e: unknown) => e);
     assert.ok(err instanceof GatewayError && err.data?.maybeExecuted === false);
     assert.equal(opened(), 3);
-    assert.equal(clock.pendingTimers, 0, 'no restart is scheduled once down');
+    assert.equal(clock.pendingTimers, 1, 'only the cool-down probe is scheduled once down');
     await assert.rejects(sup.start(), /spawn failed/);
     assert.equal(opened(), 4);
+  });
+
+  void it('once down, probes one restart per cool-down (doubling) and recovers when the upstream is fixed', async () => {
+    let fixed = false;
+    const link = fakeLink();
+    const flaky = async (): Promise<Link> => {
+      if (fixed) return link;
+      throw new Error('spawn failed');
+    };
+    const { sup, clock, opened } = setup([flaky], { maxRestarts: 2, windowMs: 10_000 });
+    await assert.rejects(sup.start(), /spawn failed/);
+    while (sup.state !== 'down') await clock.advanceAsync(10, 10);
+    assert.equal(opened(), 3);
+    await clock.advanceAsync(9_990, 10);
+    assert.equal(opened(), 3, 'no probe before the first cool-down (the restart window)');
+    await clock.advanceAsync(10, 10);
+    assert.equal(opened(), 4, 'one probe after the cool-down');
+    assert.equal(sup.state, 'down', 'a failed probe goes straight back down');
+    await clock.advanceAsync(19_000, 1_000);
+    assert.equal(opened(), 4, 'the next cool-down is twice as long');
+    fixed = true;
+    await clock.advanceAsync(1_100, 100);
+    assert.equal(opened(), 5);
+    assert.equal(sup.state, 'ready', 'a fixed upstream comes back by itself');
+    await sup.stop();
+    assert.equal(clock.pendingTimers, 0);
   });
 
   void it('a waiter is bounded by its signal; stop() closes the link and fails the rest', async () => {
