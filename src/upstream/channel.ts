@@ -60,3 +60,20 @@ export interface Channel {
   /** Ends the channel and releases everything it holds (process tree, sockets, session). */
   close(): Promise<void>;
 }
+
+/**
+ * Parses one framed message (a line, an SSE event's data, a JSON body) and hands it on; invalid JSON is
+ * reported as malformed with its head and tail (where a serialiser puts the id) so it can be attributed.
+ */
+export function deliverJson(handlers: ChannelHandlers | undefined, text: string, related: RequestId | undefined): void {
+  if (handlers === undefined || text.length === 0) return; // empty: an SSE priming event (id only)
+  let message: unknown;
+  try {
+    message = JSON.parse(text);
+  } catch {
+    const info = { reason: 'malformed' as const, detail: 'invalid JSON', head: text.slice(0, 256), tail: text.slice(-256) };
+    handlers.malformed(related === undefined ? info : { ...info, related });
+    return;
+  }
+  handlers.message(message, related);
+}

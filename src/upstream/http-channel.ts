@@ -1,7 +1,7 @@
 import { Pool } from './undici-pool.js';
 import type { Clock, Random } from '../core/index.js';
 import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
-import type { Channel, ChannelHandlers, SendOptions, WireState } from './channel.js';
+import { type Channel, type ChannelHandlers, type SendOptions, type WireState, deliverJson } from './channel.js';
 import { GetStream } from './http-get-stream.js';
 import { modernHeaders, transportError } from './http-common.js';
 import { PostExchange } from './post-exchange.js';
@@ -170,21 +170,7 @@ export class HttpChannel implements Channel {
   }
 
   #deliver(text: string, related: RequestId | undefined): void {
-    if (text.length === 0) return; // an SSE priming event (id only, empty data)
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      this.#handlers?.malformed({
-        reason: 'malformed',
-        detail: 'invalid JSON',
-        head: text.slice(0, 256),
-        tail: text.slice(-256),
-        ...(related !== undefined && { related }),
-      });
-      return;
-    }
-    this.#handlers?.message(message, related);
+    deliverJson(this.#handlers, text, related);
   }
 
   #rebuildHeaders(): void {
@@ -198,4 +184,3 @@ export class HttpChannel implements Channel {
     this.#headers = h;
   }
 }
-

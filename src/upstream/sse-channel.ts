@@ -1,6 +1,6 @@
 import { Pool } from './undici-pool.js';
 import type { JsonRpcMessage } from '../protocol/index.js';
-import type { Channel, ChannelHandlers } from './channel.js';
+import { type Channel, type ChannelHandlers, deliverJson } from './channel.js';
 import { readText, statusError, transportError } from './http-common.js';
 import type { UpstreamLogger } from './spec.js';
 import { SseParser } from './sse-parser.js';
@@ -135,15 +135,7 @@ export class SseChannel implements Channel {
   }
 
   #deliver(text: string): void {
-    if (text.length === 0) return;
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      this.#handlers?.malformed({ reason: 'malformed', detail: 'invalid JSON', head: text.slice(0, 256), tail: text.slice(-256) });
-      return;
-    }
-    this.#handlers?.message(message, undefined);
+    deliverJson(this.#handlers, text, undefined);
   }
 
   #end(reason: string): void {

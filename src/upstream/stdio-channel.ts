@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Clock } from '../core/index.js';
 import type { JsonRpcMessage } from '../protocol/index.js';
-import type { Channel, ChannelHandlers } from './channel.js';
+import { type Channel, type ChannelHandlers, deliverJson } from './channel.js';
 import { NdjsonDecoder } from './ndjson-decoder.js';
 import { reapGroup } from './process-tree.js';
 import type { UpstreamLogger } from './spec.js';
@@ -103,14 +103,7 @@ export class StdioChannel implements Channel {
   }
 
   #onLine(text: string): void {
-    let message: unknown;
-    try {
-      message = JSON.parse(text);
-    } catch {
-      this.#handlers?.malformed({ reason: 'malformed', detail: 'invalid JSON', head: text.slice(0, 256), tail: text.slice(-256) });
-      return;
-    }
-    this.#handlers?.message(message, undefined);
+    deliverJson(this.#handlers, text, undefined);
   }
 
   #onExit(code: number | null, signal: string | null, reason: string): void {
