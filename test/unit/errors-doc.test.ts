@@ -18,6 +18,10 @@ describe('error catalogue', () => {
     const up = toJsonRpcError(new UpstreamRpcError({ code: -32602, message: 'Prompt X not found', data: { a: 1 } }));
     assert.deepEqual(up, { code: -32602, message: 'Prompt X not found', data: { a: 1 } });
     assert.deepEqual(toJsonRpcError(new UpstreamRpcError({ code: 7, message: 'm' })), { code: 7, message: 'm' });
-    assert.deepEqual(toJsonRpcError(new Error('secret detail')), { code: -32603, message: 'Internal error', data: { code: 'GW_INTERNAL' } });
+    assert.deepEqual(toJsonRpcError(new Error('secret detail')), {
+      code: -32603,
+      message: 'Internal error',
+      data: { code: 'GW_INTERNAL' },
+    });
   });
 });
