@@ -20,8 +20,9 @@ export interface GatewayOptions {
 }
 
 /**
- * The composition root: builds every component from the frozen config, starts them in order
- * (listener first, so cold start is not held hostage by slow upstreams), and drains them in reverse.
+ * The composition root: builds every component from the frozen config, starts them (upstreams first,
+ * their handshakes overlapping the listener's start; calls wait boundedly for first lists), and drains
+ * them in reverse.
  */
 export class Gateway {
   readonly upstreams = new Map<string, UpstreamConnection[]>();

@@ -28,13 +28,3 @@ export function onAbort(signal: AbortSignal, fn: (reason: unknown) => void): () 
   signal.addEventListener('abort', listener, { once: true });
   return () => signal.removeEventListener('abort', listener);
 }
-
-/** A promise that rejects with the signal's reason once it aborts (listener removed by `dispose`). */
-export function abortPromise(signal: AbortSignal): { promise: Promise<never>; dispose: () => void } {
-  let dispose = () => {};
-  const promise = new Promise<never>((_, reject) => {
-    dispose = onAbort(signal, reject);
-  });
-  promise.catch(() => {});
-  return { promise, dispose };
-}

@@ -21,9 +21,3 @@ export function toJsonRpcError(err: unknown): JsonRpcErrorObject {
   }
   return { code: -32603, message: 'Internal error', data: { code: 'GW_INTERNAL' } };
 }
-
-/** The HTTP status to use when an error ends a request outside a JSON-RPC stream. */
-export function toHttpStatus(err: unknown): number {
-  if (err instanceof GatewayError) return err.httpStatus;
-  return 200;
-}
