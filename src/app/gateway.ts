@@ -51,7 +51,7 @@ export class Gateway {
           allow: upstream.tools.allow,
           deny: upstream.tools.deny,
         },
-        connection: replicas[0]!,
+        connections: replicas,
       });
     }
     this.aggregator = new Aggregator(aggregated);

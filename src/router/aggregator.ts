@@ -23,7 +23,8 @@ const MAX_PAGES = 100;
 /** One upstream as the aggregator sees it. */
 export interface AggregatedUpstream {
   readonly naming: UpstreamNaming;
-  readonly connection: UpstreamConnection;
+  /** Its replicas; lists come from the first ready one, so one dead replica never hides the tools. */
+  readonly connections: readonly UpstreamConnection[];
 }
 
 export interface AggregatorEvents extends Record<string, unknown> {
@@ -50,7 +51,7 @@ export class Aggregator {
   #dirty = new Set<string>();
   #unsubscribe: (() => void)[] = [];
   /** Upstreams whose first lists are not loaded yet (nor given up on): callers wait for them, boundedly. */
-  #firstLoad = new Map<string, { done: Promise<void>; resolve: () => void }>();
+  #firstLoad = new Map<string, { done: Promise<void>; resolve: () => void; givenUp: number }>();
   tools: NamedRouteTable;
   prompts: NamedRouteTable;
   resources: ResourceIndex;
@@ -68,24 +69,26 @@ export class Aggregator {
       const name = u.naming.name;
       let resolve = () => {};
       const done = new Promise<void>((r) => (resolve = r));
-      this.#firstLoad.set(name, { done, resolve });
+      this.#firstLoad.set(name, { done, resolve, givenUp: 0 });
       const loaded = () => {
         this.#firstLoad.get(name)?.resolve();
         this.#firstLoad.delete(name);
       };
-      this.#unsubscribe.push(
-        u.connection.events.on('notification', (n) => {
-          const kinds = CHANGED_NOTIFICATION[n.method];
-          if (kinds) for (const kind of kinds) void this.refresh(name, kind);
-          else if (n.method === 'notifications/resources/updated' && typeof n.params?.uri === 'string')
-            this.events.emit('resourceUpdated', { upstream: name, uri: n.params.uri, params: n.params });
-        }),
-        u.connection.events.on('state', ({ state }) => {
-          if (state === 'ready') void this.refreshAll(name).finally(loaded);
-          else if (state === 'down' || state === 'closed') loaded();
-        }),
-      );
-      if (u.connection.state === 'ready') void this.refreshAll(name).finally(loaded);
+      for (const c of u.connections) {
+        this.#unsubscribe.push(
+          c.events.on('notification', (n) => {
+            const kinds = CHANGED_NOTIFICATION[n.method];
+            if (kinds) for (const kind of kinds) void this.refresh(name, kind);
+            else if (n.method === 'notifications/resources/updated' && typeof n.params?.uri === 'string')
+              this.events.emit('resourceUpdated', { upstream: name, uri: n.params.uri, params: n.params });
+          }),
+          c.events.on('state', ({ state }) => {
+            if (state === 'ready') void this.refreshAll(name).finally(loaded);
+            else if (u.connections.every((x) => x.state === 'down' || x.state === 'closed')) loaded();
+          }),
+        );
+      }
+      if (u.connections.some((c) => c.state === 'ready')) void this.refreshAll(name).finally(loaded);
     }
   }
 
@@ -125,9 +128,12 @@ export class Aggregator {
     return this.#firstLoad.size > 0;
   }
 
-  /** Stops waiting for an upstream's first lists (it failed to start). */
+  /** One replica of `upstream` failed to start; once all have, callers stop waiting for its first lists. */
   giveUp(upstream: string): void {
-    this.#firstLoad.get(upstream)?.resolve();
+    const pending = this.#firstLoad.get(upstream);
+    const replicas = this.#upstreams.find((u) => u.naming.name === upstream)?.connections.length ?? 1;
+    if (pending === undefined || ++pending.givenUp < replicas) return;
+    pending.resolve();
     this.#firstLoad.delete(upstream);
   }
 
@@ -144,9 +150,10 @@ export class Aggregator {
     clearTimeout(timer);
   }
 
-  /** The upstream connection for a name. */
+  /** The connection to use for an upstream's lists and subscriptions: its first ready replica, else the first. */
   connection(upstream: string): UpstreamConnection | undefined {
-    return this.#upstreams.find((u) => u.naming.name === upstream)?.connection;
+    const u = this.#upstreams.find((x) => x.naming.name === upstream);
+    return u === undefined ? undefined : pick(u);
   }
 
   get upstreamNames(): string[] {
@@ -155,7 +162,8 @@ export class Aggregator {
 
   async #fetch(upstream: string, kind: ListKind): Promise<void> {
     const u = this.#upstreams.find((x) => x.naming.name === upstream);
-    const info = u?.connection.info;
+    const connection = u === undefined ? undefined : pick(u);
+    const info = connection?.info;
     if (!u || !info) return;
     const spec = LIST_METHOD[kind];
     if (!info.capabilities[spec.capability]) {
@@ -166,7 +174,7 @@ export class Aggregator {
     let cursor: string | undefined;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
-        const result = await u.connection.request(spec.method, cursor === undefined ? undefined : { cursor }, {
+        const result = await connection!.request(spec.method, cursor === undefined ? undefined : { cursor }, {
           signal: AbortSignal.timeout(30_000),
         });
         const batch = result[spec.key];
@@ -199,7 +207,7 @@ export class Aggregator {
 
   #buildResources(): ResourceIndex {
     const order = this.#upstreams.map((u) => u.naming.name);
-    const serving = this.#upstreams.filter((u) => u.connection.info?.capabilities.resources).map((u) => u.naming.name);
+    const serving = this.#upstreams.filter((u) => pick(u).info?.capabilities.resources).map((u) => u.naming.name);
     return new ResourceIndex(
       order,
       this.#lists.resources as Map<string, ListedResource[]>,
@@ -207,4 +215,8 @@ export class Aggregator {
       serving,
     );
   }
+}
+
+function pick(u: AggregatedUpstream): UpstreamConnection {
+  return u.connections.find((c) => c.state === 'ready') ?? u.connections[0]!;
 }
