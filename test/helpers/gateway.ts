@@ -1,12 +1,11 @@
 // Starts an in-process gateway from a config object, and connects real SDK v2 clients to it.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { Gateway } from '../../src/app/index.js';
 import { parseConfig, type BreakwaterConfigInput } from '../../src/config/index.js';
 import { silentLogger } from '../../src/core/index.js';
+import { startFixture } from './fixture-http.js';
 
 const require = createRequire(import.meta.url);
 
@@ -58,33 +57,10 @@ export async function connect(url: string, era: 'legacy' | 'modern', capabilitie
   return client;
 }
 
-/** The fixture HTTP server as a child process; resolves once it listens. */
-export async function startFixtureHttp(): Promise<{ url: string; proc: ChildProcess; stop(): Promise<void> }> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('../fixtures/conformance-server/http.ts', import.meta.url).pathname, '--port', '0'],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
-  const lines = createInterface({ input: proc.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const m = /listening (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    proc.once('exit', (code) => reject(new Error(`fixture exited with ${code}`)));
-  });
-  return {
-    url,
-    proc,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
-  };
+/** The fixture HTTP server as a child process; resolves once it listens (stopped with SIGTERM). */
+export async function startFixtureHttp(): Promise<{ url: string; stop(): Promise<void> }> {
+  const fixture = await startFixture();
+  return { url: fixture.url, stop: () => fixture.stop('SIGTERM') };
 }
 
 /** Children (pids) of a process, from /proc. */

@@ -1,7 +1,6 @@
 // The optional upstream health check: the monitor's logic on a manual clock, and real HTTP upstreams
 // (the conformance fixture, both eras) reported 'down' when killed and 'ready' again once restarted.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
 import { ManualClock, flushMicrotasks, systemClock } from '../../src/core/index.js';
 import { GatewayError } from '../../src/errors/index.js';
@@ -12,39 +11,8 @@ import {
   type UpstreamSpec,
   type UpstreamState,
 } from '../../src/upstream/index.js';
-import { ROOT, captureLogger, nextEvent, within } from '../helpers/upstream-harness.js';
-
-interface Fixture {
-  readonly port: number;
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/** The HTTP conformance fixture on `port` (0: any); `stop` kills it hard, like a crash. */
-async function startFixture(port = 0): Promise<Fixture> {
-  const args = ['--import', 'tsx', 'test/fixtures/conformance-server/http.ts', '--port', String(port)];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stderr.resume();
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout.on('data', (c: Buffer) => {
-      text += c.toString();
-      const m = /listening (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(text);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`fixture exited (${code}) before listening: ${text}`)));
-  });
-  return {
-    port: Number(new URL(url).port),
-    url,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+import { captureLogger, nextEvent, within } from '../helpers/upstream-harness.js';
+import { startFixture, type Fixture } from '../helpers/fixture-http.js';
 
 const opts = { timeout: 30_000 };
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };

@@ -2,7 +2,7 @@
 // (list changes and resource updates, filter changes, reopening after the server restarts) and the legacy
 // equivalent (GET stream + resources/subscribe, replayed after a session re-initialisation).
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { ManualClock, flushMicrotasks, systemClock } from '../../src/core/index.js';
 import { META, type JsonRpcMessage, type JsonRpcNotification } from '../../src/protocol/index.js';
@@ -19,47 +19,14 @@ import {
   type UpstreamSpec,
 } from '../../src/upstream/index.js';
 import { ROOT, captureLogger, nextEvent, within } from '../helpers/upstream-harness.js';
+import { startFixture, type Fixture } from '../helpers/fixture-http.js';
 
-const FIXTURE = 'test/fixtures/conformance-server/http.ts';
 const STDIO_FIXTURE = 'test/fixtures/conformance-server/stdio.ts';
 const WATCHED = 'test://watched-resource';
 const BOUND = 20_000;
 const opts = { timeout: 30_000 };
 
 /** The HTTP conformance fixture on `port` (0: any); `stop` kills it hard, like a crash. */
-interface Fixture {
-  readonly port: number;
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-/** Starts the HTTP conformance fixture and resolves once it prints its URL. */
-async function startFixture(port = 0): Promise<Fixture> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', FIXTURE, '--port', String(port)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stderr!.resume();
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      text += c.toString();
-      const m = /listening (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(text);
-      if (m?.[1]) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`fixture exited (${code}) before listening: ${text}`)));
-  });
-  return {
-    port: Number(new URL(url).port),
-    url,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
 
 const open: UpstreamConnection[] = [];
 const fixtures: Fixture[] = [];
