@@ -108,21 +108,24 @@ export const openStdioLink: LinkOpener = async (ctx, signal) => {
   throw unavailable(spec.name, 'the server exited during the handshake', false);
 };
 
-/** Streamable HTTP: pooled client; re-initialises an expired session on the same link. */
-export const openHttpLink: LinkOpener = async (ctx, signal) => {
+/** What both HTTP channels need to reach their endpoint. */
+function httpEndpoint(ctx: LinkContext, url: string) {
   const { spec } = ctx;
-  if (spec.url === undefined) throw unavailable(spec.name, 'no url configured', false);
-  const channel = new HttpChannel({
+  return {
     name: spec.name,
-    url: new URL(spec.url),
+    url: new URL(url),
     headers: spec.headers ?? {},
     maxMessageBytes: ctx.maxMessageBytes,
     maxConnections: ctx.maxConnections,
     log: ctx.log,
-    clock: ctx.clock,
-    random: ctx.random,
-    backoff: ctx.restart,
-  });
+  };
+}
+
+/** Streamable HTTP: pooled client; re-initialises an expired session on the same link. */
+export const openHttpLink: LinkOpener = async (ctx, signal) => {
+  const { spec } = ctx;
+  if (spec.url === undefined) throw unavailable(spec.name, 'no url configured', false);
+  const channel = new HttpChannel({ ...httpEndpoint(ctx, spec.url), clock: ctx.clock, random: ctx.random, backoff: ctx.restart });
   const peer = newPeer(ctx, channel);
   channel.onSessionExpired = async () => {
     const bounded = connectSignal(signal, ctx.clock, ctx.connectTimeoutMs, spec.name);
@@ -158,14 +161,7 @@ export const openHttpLink: LinkOpener = async (ctx, signal) => {
 export const openSseLink: LinkOpener = async (ctx, signal) => {
   const { spec } = ctx;
   if (spec.url === undefined) throw unavailable(spec.name, 'no url configured', false);
-  const channel = new SseChannel({
-    name: spec.name,
-    url: new URL(spec.url),
-    headers: spec.headers ?? {},
-    maxMessageBytes: ctx.maxMessageBytes,
-    maxConnections: ctx.maxConnections,
-    log: ctx.log,
-  });
+  const channel = new SseChannel(httpEndpoint(ctx, spec.url));
   const peer = newPeer(ctx, channel);
   const info = await withConnectTimeout(ctx, channel, signal, async (s) => {
     await channel.connect(s);
