@@ -16,27 +16,27 @@ const toolFilter = z.strictObject({
   deny: z.array(glob()).default([]),
 });
 
-/** One extra endpoint of an upstream: an HTTP URL or a command, plus its share of traffic. */
-export const replicaSchema = z
-  .strictObject({
-    command: text().optional(),
-    args: z.array(arg()).default([]),
-    env: envMap().default({}),
-    cwd: text().optional(),
-    url: httpUrl().optional(),
-    headers: headerMap().default({}),
-    weight: int(1, 1000).default(1),
-  })
-  .superRefine((replica, ctx) => checkEndpoint(replica, undefined, ctx), { when: () => true });
-
-const upstreamFields = z.strictObject({
-  transport: z.enum(TRANSPORTS).optional(),
+/** How to start or reach one endpoint: a command (stdio) or a URL (HTTP); shared by upstreams and replicas. */
+const endpointFields = {
   command: text().optional(),
   args: z.array(arg()).default([]),
   env: envMap().default({}),
   cwd: text().optional(),
   url: httpUrl().optional(),
   headers: headerMap().default({}),
+};
+
+/** One extra endpoint of an upstream: an HTTP URL or a command, plus its share of traffic. */
+export const replicaSchema = z
+  .strictObject({
+    ...endpointFields,
+    weight: int(1, 1000).default(1),
+  })
+  .superRefine((replica, ctx) => checkEndpoint(replica, undefined, ctx), { when: () => true });
+
+const upstreamFields = z.strictObject({
+  transport: z.enum(TRANSPORTS).optional(),
+  ...endpointFields,
   era: z.enum(['auto', 'legacy', 'modern']).default('auto'),
   prefix: z
     .string()

@@ -3,19 +3,13 @@ import type { Clock, Random } from '../core/index.js';
 import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
 import { type Channel, type ChannelHandlers, type SendOptions, type WireState, deliverJson } from './channel.js';
 import { GetStream } from './http-get-stream.js';
-import { modernHeaders, transportError } from './http-common.js';
+import { modernHeaders, transportError, type HttpEndpointOptions } from './http-common.js';
 import { PostExchange } from './post-exchange.js';
-import type { ResolvedRestart, UpstreamLogger } from './spec.js';
+import type { ResolvedRestart } from './spec.js';
 import { reasonText, unavailable } from './upstream-errors.js';
 
 /** How to reach a Streamable HTTP upstream. */
-export interface HttpChannelOptions {
-  readonly name: string;
-  readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly maxMessageBytes: number;
-  readonly maxConnections: number;
-  readonly log: UpstreamLogger;
+export interface HttpChannelOptions extends HttpEndpointOptions {
   readonly clock: Clock;
   readonly random: Random;
   /** Backoff of the GET stream's reconnects. */

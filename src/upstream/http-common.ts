@@ -1,7 +1,18 @@
 import type { Readable } from 'node:stream';
 import { GatewayError } from '../errors/index.js';
 import { NAMED_METHODS, type JsonRpcMessage, type RequestId } from '../protocol/index.js';
+import type { UpstreamLogger } from './spec.js';
 import { protocolError, reasonText, unavailable } from './upstream-errors.js';
+
+/** What every HTTP channel needs to reach its endpoint. */
+export interface HttpEndpointOptions {
+  readonly name: string;
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly maxMessageBytes: number;
+  readonly maxConnections: number;
+  readonly log: UpstreamLogger;
+}
 
 /** undici/net error codes meaning no byte of the request reached the server. */
 const NOT_SENT = new Set([

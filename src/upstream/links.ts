@@ -12,6 +12,7 @@ import { StdioChannel } from './stdio-channel.js';
 import type { Link } from './supervisor.js';
 import type { ServerRequestHandler, UpstreamInfo } from './types.js';
 import { unavailable } from './upstream-errors.js';
+import type { HttpEndpointOptions } from './http-common.js';
 
 /** Everything a link opener needs from its connection. */
 export interface LinkContext {
@@ -109,7 +110,7 @@ export const openStdioLink: LinkOpener = async (ctx, signal) => {
 };
 
 /** What both HTTP channels need to reach their endpoint. */
-function httpEndpoint(ctx: LinkContext, url: string) {
+function httpEndpoint(ctx: LinkContext, url: string): HttpEndpointOptions {
   const { spec } = ctx;
   return {
     name: spec.name,

@@ -1,21 +1,16 @@
+import type { HttpEndpointOptions } from './http-common.js';
 import { Pool } from './undici-pool.js';
 import type { JsonRpcMessage } from '../protocol/index.js';
 import { type Channel, type ChannelHandlers, deliverJson } from './channel.js';
 import { readText, statusError, transportError } from './http-common.js';
-import type { UpstreamLogger } from './spec.js';
 import { SseParser } from './sse-parser.js';
 import { protocolError, reasonText, unavailable } from './upstream-errors.js';
 
-/** How to reach a legacy HTTP+SSE (2024-11-05) upstream. */
-export interface SseChannelOptions {
-  readonly name: string;
-  /** The SSE stream URL; the server names the POST endpoint in its first `endpoint` event. */
-  readonly url: URL;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly maxMessageBytes: number;
-  readonly maxConnections: number;
-  readonly log: UpstreamLogger;
-}
+/**
+ * How to reach a legacy HTTP+SSE (2024-11-05) upstream: `url` is the SSE stream; the server names the
+ * POST endpoint in its first `endpoint` event.
+ */
+export type SseChannelOptions = HttpEndpointOptions;
 
 /**
  * The deprecated HTTP+SSE transport: one long GET carries every server message (no correlation), and
