@@ -1,23 +1,15 @@
 // A replicated upstream whose first replica is down still lists its tools and serves calls.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { connect, startGateway } from '../helpers/gateway.js';
 import { httpMock, mockFiles } from '../helpers/mock-upstream.js';
-
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+import { freePort } from '../helpers/upstream-harness.js';
 
 describe('replicated upstream', () => {
   it('lists come from a ready replica and calls fail over from a dead one', async () => {
     const files = mockFiles({ tools: {} });
     const mock = await httpMock(files.flags);
-    const dead = `http://127.0.0.1:${await deadPort()}/mcp`;
+    const dead = `http://127.0.0.1:${await freePort()}/mcp`;
     // startGateway waits until every upstream has a ready replica: one is enough.
     const gw = await startGateway({ upstreams: { up: { url: dead, replicas: [{ url: mock.url }] } } });
     const client = await connect(gw.url, 'legacy');

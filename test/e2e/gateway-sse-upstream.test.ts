@@ -1,18 +1,10 @@
 // A legacy HTTP+SSE upstream (server-everything in sse mode) behind the gateway, for both client eras.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { connect, serverEntry, startGateway, type TestGateway } from '../helpers/gateway.js';
 import { waitFor } from '../helpers/mock-upstream.js';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+import { freePort } from '../helpers/upstream-harness.js';
 
 describe('legacy SSE upstream', () => {
   let gw: TestGateway;

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import type { UpstreamLogger } from '../../src/upstream/index.js';
+import { systemClock } from '../../src/core/index.js';
+import { createUpstreamConnection, type UpstreamConnection, type UpstreamLogger, type UpstreamSpec } from '../../src/upstream/index.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RAW_SERVER = fileURLToPath(new URL('../fixtures/upstream-raw/server.mjs', import.meta.url));
@@ -105,3 +106,25 @@ export function nextEvent<T>(on: (listener: (payload: T) => void) => () => void,
 
 /** A signal that aborts after `ms` (test bound; never used to wait for state). */
 export const within = (ms: number): AbortSignal => AbortSignal.timeout(ms);
+
+/**
+ * A connection to the raw NDJSON stdio fixture (not started), registered in `open` so the suite's
+ * `after` hook closes it; fast restarts so supervision tests finish quickly.
+ */
+export function rawStdioConnection(open: UpstreamConnection[], spec: Partial<UpstreamSpec> = {}, env: Record<string, string> = {}) {
+  const log = captureLogger();
+  const conn = createUpstreamConnection(
+    {
+      name: 'raw',
+      kind: 'stdio',
+      command: process.execPath,
+      args: [RAW_SERVER],
+      env,
+      restart: { initialDelayMs: 10, maxDelayMs: 50 },
+      ...spec,
+    },
+    { clock: systemClock, log },
+  );
+  open.push(conn);
+  return { conn, log };
+}

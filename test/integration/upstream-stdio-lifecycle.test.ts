@@ -1,16 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
-import { systemClock } from '../../src/core/index.js';
 import { GatewayError } from '../../src/errors/index.js';
-import {
-  createUpstreamConnection,
-  isAlive,
-  type UpstreamConnection,
-  type UpstreamSpec,
-  type UpstreamState,
-} from '../../src/upstream/index.js';
-import { RAW_SERVER, RAW_WRAPPER, captureLogger, nextEvent, within } from '../helpers/upstream-harness.js';
+import { isAlive, type UpstreamConnection, type UpstreamSpec, type UpstreamState } from '../../src/upstream/index.js';
+import { RAW_WRAPPER, nextEvent, rawStdioConnection, within } from '../helpers/upstream-harness.js';
 
 const open: UpstreamConnection[] = [];
 after(async () => {
@@ -18,21 +11,7 @@ after(async () => {
 });
 
 function make(spec: Partial<UpstreamSpec>, env: Record<string, string> = {}) {
-  const log = captureLogger();
-  const conn = createUpstreamConnection(
-    {
-      name: 'raw',
-      kind: 'stdio',
-      command: process.execPath,
-      args: [RAW_SERVER],
-      env,
-      restart: { initialDelayMs: 10, maxDelayMs: 50 },
-      ...spec,
-    },
-    { clock: systemClock, log },
-  );
-  open.push(conn);
-  return { conn, log };
+  return rawStdioConnection(open, spec, env);
 }
 
 const pids = async (conn: UpstreamConnection) =>

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { systemClock } from '../../src/core/index.js';
 import { GatewayError, UpstreamRpcError } from '../../src/errors/index.js';
 import { createUpstreamConnection, type UpstreamConnection, type UpstreamSpec } from '../../src/upstream/index.js';
-import { EVERYTHING, RAW_SERVER, captureLogger, within } from '../helpers/upstream-harness.js';
+import { EVERYTHING, captureLogger, rawStdioConnection, within } from '../helpers/upstream-harness.js';
 
 const open: UpstreamConnection[] = [];
 after(async () => {
@@ -11,22 +11,9 @@ after(async () => {
 });
 
 async function raw(extra: Partial<UpstreamSpec> = {}, env: Record<string, string> = {}) {
-  const log = captureLogger();
-  const conn = createUpstreamConnection(
-    {
-      name: 'raw',
-      kind: 'stdio',
-      command: process.execPath,
-      args: [RAW_SERVER],
-      env,
-      restart: { initialDelayMs: 10, maxDelayMs: 50 },
-      ...extra,
-    },
-    { clock: systemClock, log },
-  );
-  open.push(conn);
-  if (extra.restart?.maxRestarts !== 0) await conn.start();
-  return { conn, log };
+  const made = rawStdioConnection(open, extra, env);
+  if (extra.restart?.maxRestarts !== 0) await made.conn.start();
+  return made;
 }
 
 const call = (conn: UpstreamConnection, name: string, args: Record<string, unknown> = {}, extra = {}) =>
