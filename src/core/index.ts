@@ -4,3 +4,4 @@ export * from './random.js';
 export * from './abort.js';
 export * from './events.js';
 export * from './logger.js';
+export * from './json-limits.js';

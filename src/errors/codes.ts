@@ -21,6 +21,11 @@ export const ERROR_CODES = {
   GW_SESSION_REQUIRED: { rpc: -32600, http: 400, summary: 'A legacy request arrived without the Mcp-Session-Id header.' },
   GW_FORBIDDEN_ORIGIN: { rpc: -32600, http: 403, summary: 'The Origin or Host header is not allowed (DNS-rebinding protection).' },
   GW_PAYLOAD_TOO_LARGE: { rpc: -32600, http: 413, summary: 'The request body exceeds the configured limit.' },
+  GW_LIMIT_EXCEEDED: {
+    rpc: -32600,
+    http: 400,
+    summary: 'A structural limit was exceeded (JSON nesting depth, session state size); data.limit names the setting.',
+  },
   GW_TIMEOUT: { rpc: -32001, http: 504, summary: 'A deadline or per-attempt timeout expired; data.limitMs names the limit.' },
   GW_UPSTREAM_UNAVAILABLE: {
     rpc: -32003,

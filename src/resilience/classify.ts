@@ -23,6 +23,7 @@ const CALLER_CODES: ReadonlySet<string> = new Set([
   'GW_SESSION_NOT_FOUND',
   'GW_SESSION_REQUIRED',
   'GW_PAYLOAD_TOO_LARGE',
+  'GW_LIMIT_EXCEEDED',
 ]);
 
 /** Node/undici error codes of a connection that failed or broke: the upstream is unreachable. */
