@@ -5,3 +5,4 @@ export * from './abort.js';
 export * from './events.js';
 export * from './logger.js';
 export * from './json-limits.js';
+export * from './log-throttle.js';

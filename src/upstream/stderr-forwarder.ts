@@ -1,13 +1,10 @@
-import type { Clock } from '../core/index.js';
+import { LogThrottle, type Clock, type LogThrottleLimits } from '../core/index.js';
 import type { UpstreamLogger } from './spec.js';
 
 const MAX_LINE = 4096;
 
 /** Limits of the stderr forwarder: a token bucket of lines. */
-export interface StderrLimits {
-  readonly burst: number;
-  readonly perSecond: number;
-}
+export type StderrLimits = LogThrottleLimits;
 
 /**
  * Forwards a child's stderr to the log line by line, rate-limited so a chatty child cannot flood the
@@ -16,18 +13,15 @@ export interface StderrLimits {
  */
 export class StderrForwarder {
   #partial = '';
-  #tokens: number;
-  #last: number;
-  #suppressed = 0;
+  readonly #throttle: LogThrottle;
 
   constructor(
     private readonly upstream: string,
     private readonly log: UpstreamLogger,
-    private readonly clock: Clock,
-    private readonly limits: StderrLimits = { burst: 100, perSecond: 50 },
+    clock: Clock,
+    limits: StderrLimits = { burst: 100, perSecond: 50 },
   ) {
-    this.#tokens = limits.burst;
-    this.#last = clock.now();
+    this.#throttle = new LogThrottle(clock, limits);
   }
 
   /** Feeds a chunk of stderr. */
@@ -46,30 +40,20 @@ export class StderrForwarder {
   end(): void {
     if (this.#partial.length > 0) this.#emit(this.#partial);
     this.#partial = '';
-    this.#report();
+    this.#report(this.#throttle.flush());
   }
 
   #emit(raw: string): void {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.length === 0) return;
-    const now = this.clock.now();
-    this.#tokens = Math.min(this.limits.burst, this.#tokens + ((now - this.#last) / 1000) * this.limits.perSecond);
-    this.#last = now;
-    if (this.#tokens < 1) {
-      this.#suppressed++;
-      return;
-    }
-    this.#tokens -= 1;
-    this.#report();
+    const suppressed = this.#throttle.take();
+    if (suppressed < 0) return;
+    this.#report(suppressed);
     this.log.info({ upstream: this.upstream, stream: 'stderr' }, line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line);
   }
 
-  #report(): void {
-    if (this.#suppressed === 0) return;
-    this.log.warn(
-      { upstream: this.upstream, stream: 'stderr', suppressed: this.#suppressed },
-      `${this.#suppressed} stderr lines suppressed by the rate limit`,
-    );
-    this.#suppressed = 0;
+  #report(suppressed: number): void {
+    if (suppressed === 0) return;
+    this.log.warn({ upstream: this.upstream, stream: 'stderr', suppressed }, `${suppressed} stderr lines suppressed by the rate limit`);
   }
 }
