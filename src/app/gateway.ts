@@ -138,6 +138,16 @@ export class Gateway {
   }
 
   /**
+   * What the gateway holds right now: sessions, HTTP requests in progress, upstream requests awaiting a
+   * response. The hostile-input suite and the soak read it to prove nothing leaks.
+   */
+  counts(): { sessions: number; httpActive: number; upstreamInFlight: number } {
+    let upstreamInFlight = 0;
+    for (const replicas of this.upstreams.values()) for (const r of replicas) upstreamInFlight += r.inFlight;
+    return { sessions: this.layer.sessions.size, httpActive: this.#http?.activeRequests ?? 0, upstreamInFlight };
+  }
+
+  /**
    * Graceful stop: refuse new work, let in-flight calls finish up to the drain deadline, then close
    * sessions, connections and upstreams (reaping child process trees). Idempotent.
    */

@@ -120,6 +120,10 @@ export class Connection implements UpstreamConnection {
     return this.#info;
   }
 
+  get inFlight(): number {
+    return this.#supervisor.link?.peer.inFlight ?? 0;
+  }
+
   /** Peer counters of the live link (late/unknown responses, malformed messages), if any. */
   get stats(): Readonly<PeerStats> | undefined {
     return this.#supervisor.link?.peer.stats;

@@ -57,6 +57,8 @@ export interface UpstreamConnection {
   readonly state: UpstreamState;
   /** Set once the first handshake succeeded. */
   readonly info: UpstreamInfo | undefined;
+  /** Requests of the live link waiting for their responses (drain, leak checks). */
+  readonly inFlight: number;
   /** Connects and performs the handshake (era negotiated and cached); resolves when ready. */
   start(): Promise<void>;
   request(method: string, params: Params | undefined, options: UpstreamRequestOptions): Promise<Record<string, unknown>>;
