@@ -13,6 +13,8 @@ export function upstreamSpecs(name: string, upstream: UpstreamConfig, healthChec
     kind: r.transport,
     era: upstream.era,
     restart: upstream.restart,
+    maxMessageBytes: upstream.maxMessageBytes,
+    maxJsonDepth: upstream.maxJsonDepth,
     args: r.args,
     env: r.env,
     headers: r.headers,

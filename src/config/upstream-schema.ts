@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
 import { policyScopeSchema, toolPolicyScopeSchema } from './policy-schema.js';
 import { arg, bool, envMap, glob, headerMap, httpUrl, int, ms, positiveMs, text } from './primitives.js';
 import { checkEndpoint } from './endpoint-check.js';
 import { inferTransport, TRANSPORTS } from './transport.js';
+
+/** Largest settable upstream message: well under V8's longest string, which a message must fit in. */
+const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
 const restart = z.strictObject({
   initialDelayMs: ms().default(100),
@@ -44,6 +48,9 @@ const upstreamFields = z.strictObject({
     .optional(),
   trusted: bool().default(false),
   enabled: bool().default(true),
+  // Limits on what this upstream may send (every replica): a bigger or deeper message is its protocol error.
+  maxMessageBytes: int(1024, MAX_MESSAGE_BYTES).default(16 * 1024 * 1024),
+  maxJsonDepth: int(2, 10_000).default(DEFAULT_MAX_JSON_DEPTH),
   tools: toolFilter.prefault({}),
   restart: restart.prefault({}),
   replicas: z.array(replicaSchema).default([]),

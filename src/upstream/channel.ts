@@ -1,4 +1,9 @@
+import { jsonDepthExceeds } from '../core/index.js';
 import type { Era, JsonRpcMessage, RequestId } from '../protocol/index.js';
+import { unserialisable } from './upstream-errors.js';
+
+/** Characters kept from each end of an undecodable message (enough for the id; bounded whatever its size). */
+const SNIPPET = 256;
 
 /** Per-message options for Channel.send. */
 export interface SendOptions {
@@ -10,11 +15,14 @@ export interface SendOptions {
   readonly handshake?: boolean;
   /** Extra headers for this message's POST (modern Streamable HTTP); other channels ignore them. */
   readonly headers?: Readonly<Record<string, string>>;
+  /** The message's JSON text when the sender already serialised it (the peer does, before it registers anything). */
+  readonly body?: string;
 }
 
 /** A message the channel could not decode; `head`/`tail` are snippets used to find its id. */
 export interface MalformedInfo {
-  readonly reason: 'malformed' | 'oversized';
+  /** `too-deep`: nested deeper than the upstream's `maxJsonDepth`. */
+  readonly reason: 'malformed' | 'oversized' | 'too-deep';
   readonly detail: string;
   /** The outgoing request whose stream carried it, when the channel knows. */
   readonly related?: RequestId;
@@ -50,7 +58,8 @@ export interface Channel {
   setHandlers(handlers: ChannelHandlers): void;
   /**
    * Sends one message. Resolves once the exchange is over (stdio: written; HTTP: the response stream
-   * ended); rejects with a GatewayError that says whether the upstream may have seen it.
+   * ended); rejects with a GatewayError that says whether the upstream may have seen it. Never throws
+   * synchronously: a message it cannot serialise is a rejection (see `serialise`).
    */
   send(message: JsonRpcMessage, options?: SendOptions): Promise<void>;
   /** Wire era and version (HTTP headers); a no-op elsewhere. */
@@ -62,18 +71,40 @@ export interface Channel {
 }
 
 /**
- * Parses one framed message (a line, an SSE event's data, a JSON body) and hands it on; invalid JSON is
- * reported as malformed with its head and tail (where a serialiser puts the id) so it can be attributed.
+ * The JSON text of an outgoing message (`body` when already serialised). Throws a caller-side GatewayError
+ * (never an upstream failure) when JSON.stringify fails: a value nested deep enough overflows its recursion.
  */
-export function deliverJson(handlers: ChannelHandlers | undefined, text: string, related: RequestId | undefined): void {
+export function serialise(upstream: string, message: JsonRpcMessage, body?: string): string {
+  if (body !== undefined) return body;
+  try {
+    return JSON.stringify(message);
+  } catch (err) {
+    throw unserialisable(upstream, err);
+  }
+}
+
+/**
+ * Parses one framed message (a line, an SSE event's data, a JSON body) and hands it on. This is where
+ * upstream JSON enters: a message nested deeper than `maxDepth` is refused before JSON.parse builds it
+ * (nothing downstream may walk it recursively), and it and invalid JSON are reported as malformed with
+ * their head and tail (where a serialiser puts the id) so they can be attributed.
+ */
+export function deliverJson(handlers: ChannelHandlers | undefined, text: string, related: RequestId | undefined, maxDepth: number): void {
   if (handlers === undefined || text.length === 0) return; // empty: an SSE priming event (id only)
+  if (jsonDepthExceeds(text, maxDepth) > 0) {
+    const detail = `nested deeper than ${maxDepth} levels (maxJsonDepth)`;
+    return handlers.malformed(snippets('too-deep', detail, text, related));
+  }
   let message: unknown;
   try {
     message = JSON.parse(text);
   } catch {
-    const info = { reason: 'malformed' as const, detail: 'invalid JSON', head: text.slice(0, 256), tail: text.slice(-256) };
-    handlers.malformed(related === undefined ? info : { ...info, related });
-    return;
+    return handlers.malformed(snippets('malformed', 'invalid JSON', text, related));
   }
   handlers.message(message, related);
+}
+
+function snippets(reason: MalformedInfo['reason'], detail: string, text: string, related: RequestId | undefined): MalformedInfo {
+  const info = { reason, detail, head: text.slice(0, SNIPPET), tail: text.slice(-SNIPPET) };
+  return related === undefined ? info : { ...info, related };
 }

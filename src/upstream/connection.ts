@@ -80,6 +80,7 @@ export class Connection implements UpstreamConnection {
       random: deps.random,
       log: deps.log,
       maxMessageBytes: spec.maxMessageBytes ?? UPSTREAM_DEFAULTS.maxMessageBytes,
+      maxJsonDepth: spec.maxJsonDepth ?? UPSTREAM_DEFAULTS.maxJsonDepth,
       connectTimeoutMs: this.#connectTimeoutMs,
       killGraceMs: spec.killGraceMs ?? UPSTREAM_DEFAULTS.killGraceMs,
       maxConnections: spec.maxConnections ?? UPSTREAM_DEFAULTS.maxConnections,

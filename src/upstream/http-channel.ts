@@ -1,7 +1,7 @@
 import { Pool } from './undici-pool.js';
 import type { Clock, Random } from '../core/index.js';
 import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
-import { type Channel, type ChannelHandlers, type SendOptions, type WireState, deliverJson } from './channel.js';
+import { type Channel, type ChannelHandlers, type SendOptions, type WireState, deliverJson, serialise } from './channel.js';
 import { GetStream } from './http-get-stream.js';
 import { modernHeaders, transportError, type HttpEndpointOptions } from './http-common.js';
 import { PostExchange } from './post-exchange.js';
@@ -79,8 +79,9 @@ export class HttpChannel implements Channel {
 
   async send(message: JsonRpcMessage, options: SendOptions = {}): Promise<void> {
     if (this.#closed) throw unavailable(this.#o.name, 'closed', false);
+    // Before anything is written: a failure here is the caller's (too deep), never the upstream's.
+    const body = serialise(this.#o.name, message, options.body);
     if (this.#reinit !== undefined && options.handshake !== true) await this.#reinit;
-    const body = JSON.stringify(message);
     const { signal, requestId } = options;
     for (let retried = false; ; retried = true) {
       const session = this.#sessionId;
@@ -107,6 +108,7 @@ export class HttpChannel implements Channel {
     const exchange = new PostExchange({
       upstream: o.name,
       maxMessageBytes: o.maxMessageBytes,
+      maxJsonDepth: o.maxJsonDepth,
       related,
       signal,
       expired: (status) => canExpire && status === 404,
@@ -164,7 +166,7 @@ export class HttpChannel implements Channel {
   }
 
   #deliver(text: string, related: RequestId | undefined): void {
-    deliverJson(this.#handlers, text, related);
+    deliverJson(this.#handlers, text, related, this.#o.maxJsonDepth);
   }
 
   #rebuildHeaders(): void {

@@ -10,6 +10,8 @@ export interface HttpEndpointOptions {
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
   readonly maxMessageBytes: number;
+  /** Deepest nesting accepted in an upstream message (see deliverJson). */
+  readonly maxJsonDepth: number;
   readonly maxConnections: number;
   readonly log: UpstreamLogger;
 }

@@ -1,11 +1,11 @@
-import { onAbort } from '../core/index.js';
+import { clip, LogThrottle, onAbort, systemClock, type Clock } from '../core/index.js';
 import { GatewayError, UpstreamRpcError } from '../errors/index.js';
 import { META, type JsonRpcNotification, type JsonRpcRequest, type Params, type RequestId } from '../protocol/index.js';
-import type { Channel, MalformedInfo } from './channel.js';
+import { serialise, type Channel, type MalformedInfo, type SendOptions } from './channel.js';
 import { InboundRequests } from './inbound-requests.js';
 import { CONNECTION_NOTIFICATIONS, guessId, type PeerStats } from './peer-routing.js';
 import type { UpstreamLogger } from './spec.js';
-import { protocolError, reasonText, unavailable } from './upstream-errors.js';
+import { protocolError, reasonText, unavailable, unserialisable } from './upstream-errors.js';
 import type { ServerRequestHandler, UpstreamRequestOptions } from './types.js';
 
 /** One outgoing request waiting for its response. */
@@ -29,6 +29,8 @@ export interface PeerOptions {
   readonly onNotification: (message: JsonRpcNotification) => void;
   /** Handler for server→client requests that belong to no in-flight request. */
   readonly fallback: () => ServerRequestHandler | undefined;
+  /** Paces the malformed-message warnings (an upstream can send millions); the system clock when absent. */
+  readonly clock?: Clock;
 }
 
 /** Internal send flags (handshake traffic). */
@@ -61,6 +63,8 @@ export class JsonRpcPeer {
   /** Listen streams that ended: notifications still tagged with them are duplicates of the successor's. */
   readonly #retiredListens = new Set<RequestId>();
   readonly #inbound: InboundRequests;
+  /** One per peer: a flooding upstream costs a bounded number of log lines, and says how many it cost. */
+  readonly #malformedLog: LogThrottle;
   #nextId = 0;
   #closedReason: string | undefined;
   #resolveClosed!: (reason: string) => void;
@@ -73,6 +77,7 @@ export class JsonRpcPeer {
     this.#channel = channel;
     this.#opts = options;
     this.#inbound = new InboundRequests(channel, options.log, options.name);
+    this.#malformedLog = new LogThrottle(options.clock ?? systemClock);
     channel.setHandlers({
       message: (m, related) => this.#onMessage(m, related),
       malformed: (info) => this.#onMalformed(info),
@@ -105,14 +110,27 @@ export class JsonRpcPeer {
     const outParams = this.#withMeta(params, options.meta, token);
     const message: JsonRpcRequest =
       outParams === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params: outParams };
+    // Serialise before registering anything: a message that cannot be sent leaves no pending entry.
+    let body: string;
+    try {
+      body = serialise(this.#opts.name, message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     return new Promise<Record<string, unknown>>((resolve, reject) => {
       const listen = flags?.listen === true;
       const p: PendingRequest = { id, method, options, token, listen, resolve, reject, disposeAbort: noop };
       this.#pending.set(id, p);
       if (token !== undefined) this.#byToken.set(token, p);
       p.disposeAbort = onAbort(signal, (reason) => this.#abort(p, reason));
-      const send = { requestId: id, signal, handshake: flags?.handshake === true, ...(options.headers && { headers: options.headers }) };
-      this.#channel.send(message, send).then(
+      const send = {
+        requestId: id,
+        signal,
+        body,
+        handshake: flags?.handshake === true,
+        ...(options.headers && { headers: options.headers }),
+      };
+      this.#sendSafely(message, send).then(
         () => this.#exchangeEnded(p),
         (err: unknown) => this.#fail(p, err),
       );
@@ -123,7 +141,13 @@ export class JsonRpcPeer {
   notify(method: string, params?: Params, flags?: PeerSendFlags): Promise<void> {
     if (this.#closedReason !== undefined) return Promise.reject(unavailable(this.#opts.name, this.#closedReason, false));
     const message: JsonRpcNotification = params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params };
-    return this.#channel.send(message, { handshake: flags?.handshake === true });
+    let body: string;
+    try {
+      body = serialise(this.#opts.name, message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#sendSafely(message, { body, handshake: flags?.handshake === true });
   }
 
   /** Rejects every pending request at once (channel closed or crashed). Idempotent. */
@@ -136,6 +160,21 @@ export class JsonRpcPeer {
       p.reject(unavailable(this.#opts.name, reason, maybeExecuted));
     }
     this.#inbound.abortAll(reason);
+    const suppressed = this.#malformedLog.flush();
+    if (suppressed > 0) this.#opts.log.warn({ upstream: this.#opts.name, suppressed }, 'malformed upstream messages not logged');
+  }
+
+  /**
+   * Hands a message to the channel as a promise whatever the channel does. A synchronous throw means it
+   * failed before writing anything, and the only such work is serialising: reported as that, a caller
+   * error, so it neither escapes the caller nor counts against the upstream.
+   */
+  #sendSafely(message: JsonRpcRequest | JsonRpcNotification, options: SendOptions): Promise<void> {
+    try {
+      return this.#channel.send(message, options);
+    } catch (err) {
+      return Promise.reject(err instanceof GatewayError ? err : unserialisable(this.#opts.name, err));
+    }
   }
 
   #withMeta(params: Params | undefined, meta: Record<string, unknown> | undefined, token: string | undefined): Params | undefined {
@@ -170,7 +209,7 @@ export class JsonRpcPeer {
     p.reject(reason);
     if (this.#closedReason !== undefined || this.#channel.cancelByAbort) return;
     const params = { requestId: p.id, reason: reasonText(reason) };
-    this.#channel.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params }).catch((err: unknown) => {
+    this.#sendSafely({ jsonrpc: '2.0', method: 'notifications/cancelled', params }, {}).catch((err: unknown) => {
       this.#opts.log.debug({ upstream: this.#opts.name, err }, 'could not send notifications/cancelled');
     });
   }
@@ -290,10 +329,13 @@ export class JsonRpcPeer {
     this.stats.malformed++;
     const id = info.related ?? guessId(info.head, info.tail);
     const p = typeof id === 'number' ? this.#pending.get(id) : undefined;
-    this.#opts.log.warn(
-      { upstream: this.#opts.name, reason: info.reason, detail: info.detail, requestId: id },
-      'malformed upstream message',
-    );
+    const suppressed = this.#malformedLog.take();
+    if (suppressed >= 0) {
+      // The id may be a string the upstream chose: clipped like any outsider-controlled value.
+      const requestId = typeof id === 'string' ? clip(id, 64) : id;
+      const fields = { upstream: this.#opts.name, reason: info.reason, detail: clip(info.detail), requestId };
+      this.#opts.log.warn(suppressed > 0 ? { ...fields, suppressed } : fields, 'malformed upstream message');
+    }
     if (p !== undefined) this.#fail(p, protocolError(this.#opts.name, `${info.reason} message: ${info.detail}`, { reason: info.reason }));
   }
 

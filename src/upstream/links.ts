@@ -21,6 +21,7 @@ export interface LinkContext {
   readonly random: Random;
   readonly log: UpstreamLogger;
   readonly maxMessageBytes: number;
+  readonly maxJsonDepth: number;
   readonly connectTimeoutMs: number;
   readonly killGraceMs: number;
   readonly maxConnections: number;
@@ -44,6 +45,7 @@ function newPeer(ctx: LinkContext, channel: Channel): JsonRpcPeer {
   return new JsonRpcPeer(channel, {
     name: ctx.spec.name,
     log: ctx.log,
+    clock: ctx.clock,
     onNotification: (n) => ctx.onNotification(n),
     fallback: () => ctx.fallback(),
   });
@@ -92,6 +94,7 @@ export const openStdioLink: LinkOpener = async (ctx, signal) => {
       env: buildChildEnv(spec.env),
       cwd: spec.cwd,
       maxMessageBytes: ctx.maxMessageBytes,
+      maxJsonDepth: ctx.maxJsonDepth,
       killGraceMs: ctx.killGraceMs,
       log: ctx.log,
       clock: ctx.clock,
@@ -117,6 +120,7 @@ function httpEndpoint(ctx: LinkContext, url: string): HttpEndpointOptions {
     url: new URL(url),
     headers: spec.headers ?? {},
     maxMessageBytes: ctx.maxMessageBytes,
+    maxJsonDepth: ctx.maxJsonDepth,
     maxConnections: ctx.maxConnections,
     log: ctx.log,
   };

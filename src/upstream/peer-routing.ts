@@ -8,6 +8,8 @@ export const CONNECTION_NOTIFICATIONS = new Set([
   'notifications/resources/updated',
 ]);
 
+/** Longest head/tail snippet looked at when guessing an id. */
+const SNIPPET_MAX = 512;
 const TAIL_ID = /"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")\s*\}\s*$/;
 const HEAD_ID = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(-?\d+|"(?:[^"\\]|\\.)*")/;
 
@@ -16,7 +18,10 @@ const HEAD_ID = /^\s*\{\s*(?:"jsonrpc"\s*:\s*"2\.0"\s*,\s*)?"id"\s*:\s*(-?\d+|"(
  * first or last, so look at both ends. Wrong guesses are harmless: only a pending id is acted on.
  */
 export function guessId(head: string | undefined, tail: string | undefined): RequestId | undefined {
-  const m = (tail !== undefined ? TAIL_ID.exec(tail) : null) ?? (head !== undefined ? HEAD_ID.exec(head) : null);
+  // Snippets are 256 characters where channels build them; cut again so no caller can make the regexes slow.
+  const m =
+    (tail !== undefined ? TAIL_ID.exec(tail.slice(-SNIPPET_MAX)) : null) ??
+    (head !== undefined ? HEAD_ID.exec(head.slice(0, SNIPPET_MAX)) : null);
   if (!m || m[1] === undefined) return undefined;
   const raw = m[1];
   if (raw.startsWith('"')) {

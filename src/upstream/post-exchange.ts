@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
-import { onAbort } from '../core/index.js';
+import { jsonDepthExceeds, onAbort } from '../core/index.js';
 import type { RequestId } from '../protocol/index.js';
 import type { MalformedInfo } from './channel.js';
 import { answers, statusError, transportError } from './http-common.js';
@@ -12,6 +12,8 @@ const ERROR_BODY_MAX = 64 * 1024;
 export interface ExchangeSink {
   readonly upstream: string;
   readonly maxMessageBytes: number;
+  /** Deepest nesting accepted in a message (the error-body path checks it here; `deliver` does elsewhere). */
+  readonly maxJsonDepth: number;
   /** The request whose stream this is (every message on it is tagged with it). */
   readonly related: RequestId | undefined;
   readonly signal: AbortSignal | undefined;
@@ -95,7 +97,7 @@ export class PostExchange implements Dispatcher.DispatchHandler {
       if (this.#mode === 'json') this.sink.deliver(this.#text(), this.sink.related);
       else if (this.#mode === 'error') {
         const text = this.#text();
-        const parsed = tryParse(text);
+        const parsed = tryParse(text, this.sink.maxJsonDepth);
         if (!answers(parsed, this.sink.related)) return this.#reject(statusError(this.sink.upstream, this.#status, text));
         this.sink.message(parsed, this.sink.related);
       }
@@ -129,7 +131,9 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   }
 }
 
-function tryParse(text: string): unknown {
+/** The JSON-RPC error an error status may carry; too deep or invalid counts as none (the status speaks). */
+function tryParse(text: string, maxDepth: number): unknown {
+  if (jsonDepthExceeds(text, maxDepth) > 0) return undefined;
   try {
     return JSON.parse(text);
   } catch {

@@ -1,3 +1,5 @@
+import { DEFAULT_MAX_JSON_DEPTH } from '../core/index.js';
+
 /** Restart policy of a supervised upstream (stdio child, SSE stream, HTTP handshake). */
 export interface RestartOptions {
   readonly initialDelayMs?: number;
@@ -36,6 +38,8 @@ export interface UpstreamSpec {
   readonly restart?: RestartOptions;
   /** Largest upstream message accepted (default 16 MiB); bigger ones are protocol errors. */
   readonly maxMessageBytes?: number;
+  /** Deepest nesting of arrays/objects accepted in an upstream message (default 128); deeper ones are protocol errors. */
+  readonly maxJsonDepth?: number;
   /** Capabilities declared upstream; they decide which tools a server offers. */
   readonly clientCapabilities?: Record<string, unknown>;
   /** Bound on one connect + handshake (default 10 s). */
@@ -69,6 +73,7 @@ export const DEFAULT_CLIENT_CAPABILITIES: Readonly<Record<string, unknown>> = Ob
 /** Defaults merged under every spec. */
 export const UPSTREAM_DEFAULTS = Object.freeze({
   maxMessageBytes: 16 * 1024 * 1024,
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
   connectTimeoutMs: 10_000,
   killGraceMs: 2_000,
   maxConnections: 128,

@@ -1,7 +1,7 @@
 import type { HttpEndpointOptions } from './http-common.js';
 import { Pool } from './undici-pool.js';
 import type { JsonRpcMessage } from '../protocol/index.js';
-import { type Channel, type ChannelHandlers, deliverJson } from './channel.js';
+import { type Channel, type ChannelHandlers, type SendOptions, deliverJson, serialise } from './channel.js';
 import { readText, statusError, transportError } from './http-common.js';
 import { SseParser } from './sse-parser.js';
 import { protocolError, reasonText, unavailable } from './upstream-errors.js';
@@ -46,9 +46,10 @@ export class SseChannel implements Channel {
 
   handshakeDone(): void {}
 
-  async send(message: JsonRpcMessage): Promise<void> {
+  async send(message: JsonRpcMessage, options: SendOptions = {}): Promise<void> {
     if (this.#closedReason !== undefined || this.#endpoint === undefined)
       throw unavailable(this.#o.name, this.#closedReason ?? 'not connected', false);
+    const body = serialise(this.#o.name, message, options.body);
     let status: number;
     let text = '';
     try {
@@ -56,7 +57,7 @@ export class SseChannel implements Channel {
         path: this.#endpoint,
         method: 'POST',
         headers: this.#postHeaders,
-        body: JSON.stringify(message),
+        body,
         headersTimeout: 0,
         bodyTimeout: 0,
       });
@@ -130,7 +131,7 @@ export class SseChannel implements Channel {
   }
 
   #deliver(text: string): void {
-    deliverJson(this.#handlers, text, undefined);
+    deliverJson(this.#handlers, text, undefined, this.#o.maxJsonDepth);
   }
 
   #end(reason: string): void {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import type { Clock } from '../core/index.js';
 import type { JsonRpcMessage } from '../protocol/index.js';
-import { type Channel, type ChannelHandlers, deliverJson } from './channel.js';
+import { type Channel, type ChannelHandlers, type SendOptions, deliverJson, serialise } from './channel.js';
 import { NdjsonDecoder } from './ndjson-decoder.js';
 import { reapGroup } from './process-tree.js';
 import type { UpstreamLogger } from './spec.js';
@@ -16,6 +16,8 @@ export interface StdioChannelOptions {
   readonly env: Record<string, string>;
   readonly cwd: string | undefined;
   readonly maxMessageBytes: number;
+  /** Deepest nesting accepted in a message from the child (see deliverJson). */
+  readonly maxJsonDepth: number;
   readonly killGraceMs: number;
   readonly log: UpstreamLogger;
   readonly clock: Clock;
@@ -83,11 +85,18 @@ export class StdioChannel implements Channel {
     this.#handlers = handlers;
   }
 
-  send(message: JsonRpcMessage): Promise<void> {
+  send(message: JsonRpcMessage, options: SendOptions = {}): Promise<void> {
     if (this.#closedReason !== undefined || !this.#child.stdin.writable) {
       return Promise.reject(unavailable(this.#opts.name, this.#closedReason ?? 'stdin closed', false));
     }
-    this.#child.stdin.write(JSON.stringify(message) + '\n');
+    // Serialised before the write and never thrown: a value too deep to stringify leaves nothing behind.
+    let line: string;
+    try {
+      line = serialise(this.#opts.name, message, options.body) + '\n';
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#child.stdin.write(line);
     return RESOLVED;
   }
 
@@ -103,7 +112,7 @@ export class StdioChannel implements Channel {
   }
 
   #onLine(text: string): void {
-    deliverJson(this.#handlers, text, undefined);
+    deliverJson(this.#handlers, text, undefined, this.#opts.maxJsonDepth);
   }
 
   #onExit(code: number | null, signal: string | null, reason: string): void {
