@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock, Logger } from '../core/index.js';
 import { systemClock } from '../core/index.js';
@@ -103,7 +104,11 @@ export class Gateway {
         path: config.server.path,
         allowedHosts: config.server.allowedHosts,
         allowedOrigins: config.server.allowedOrigins,
+        timeouts: config.server.timeouts,
+        maxConnections: config.server.maxConnections,
+        maxStreamBufferBytes: config.server.limits.maxStreamBufferBytes,
         log,
+        clock: this.options.clock,
         readiness: () => this.readiness(),
       },
       endpoint,
@@ -116,6 +121,11 @@ export class Gateway {
       await this.stop();
       throw err;
     }
+  }
+
+  /** The node:http server of the listener, once listening (diagnostics; tests observe its responses). */
+  get listener(): Server | undefined {
+    return this.#http?.server;
   }
 
   /** The MCP endpoint URL (after start). */
@@ -157,7 +167,11 @@ export class Gateway {
       this.layer.startDrain();
       this.#http?.stopAccepting();
       const drained = (await this.#http?.idle(config.server.drainTimeoutMs)) ?? true;
-      if (!drained) log.warn({ active: this.#http?.activeRequests }, 'drain deadline reached; closing remaining calls');
+      if (!drained) {
+        log.warn({ active: this.#http?.activeRequests }, 'drain deadline reached; answering remaining calls with GW_SHUTTING_DOWN');
+        // Every call cut here still gets an answer with its id before its connection closes.
+        await this.#http?.cutInFlight();
+      }
       this.#http?.endStreams();
       this.layer.sessions.closeAll();
       this.layer.hub.stop();

@@ -26,10 +26,27 @@ const server = z.strictObject({
   maxBodyBytes: int(1024).default(4 * 1024 * 1024),
   drainTimeoutMs: ms().default(10_000),
   name: text().default('breakwater'),
+  maxConnections: int(1).default(1024),
+  timeouts: z
+    .strictObject({
+      headersMs: positiveMs().default(10_000),
+      requestMs: positiveMs().default(30_000),
+      keepAliveMs: positiveMs().default(65_000),
+    })
+    .refine((t) => t.headersMs <= t.requestMs, {
+      error: 'expected headersMs <= requestMs (the body arrives after the headers)',
+      path: ['headersMs'],
+    })
+    .prefault({}),
   sessions: z
     .strictObject({
       idleTimeoutMs: positiveMs().default(30 * 60_000),
       maxSessions: int(1).default(10_000),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      maxStreamBufferBytes: int(16 * 1024).default(4 * 1024 * 1024),
     })
     .prefault({}),
 });

@@ -1,10 +1,24 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Logger } from '../../core/index.js';
+import type { Clock, Logger } from '../../core/index.js';
+import { clip, LogThrottle, systemClock } from '../../core/index.js';
+import { GatewayError, toJsonRpcError } from '../../errors/index.js';
+import { DRAIN_CUT_EVENT } from './call-controller.js';
+import { edgeResponseClass } from './edge-response.js';
 import { createOriginGuard, isLoopbackAddress } from './origin-guard.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import { LONG_LIVED_EVENT, sendError } from './mcp-endpoint.js';
 import { preloadModernClassifier } from './modern-classifier.js';
+
+/** How long callers may take to send a request, and to come back on a kept-alive connection. */
+export interface HttpTimeouts {
+  /** Time to receive a request's headers. */
+  readonly headersMs: number;
+  /** Time to receive a whole request, headers and body. Node applies it to receiving only, never to the response. */
+  readonly requestMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  readonly keepAliveMs: number;
+}
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -12,45 +26,85 @@ export interface HttpServerOptions {
   readonly path: string;
   readonly allowedHosts: readonly string[];
   readonly allowedOrigins: readonly string[];
+  readonly timeouts: HttpTimeouts;
+  /** Open connections beyond this are closed as they arrive. */
+  readonly maxConnections: number;
+  /** Bytes a response may hold queued for a caller that does not read before its stream is dropped. */
+  readonly maxStreamBufferBytes: number;
   readonly log: Logger;
+  readonly clock?: Clock;
   /** `/readyz`: ready or not, with details for operators. */
   readonly readiness: () => { ready: boolean; details: Record<string, unknown> };
 }
 
-/** The gateway's HTTP listener: the MCP endpoint, health probes, and connection tracking for drain. */
+/** Time the answers written at the drain deadline get to reach their callers before connections close. */
+const CUT_GRACE_MS = 1_000;
+
+/** The gateway's HTTP listener: the MCP endpoint, health probes, edge limits, and connection tracking for drain. */
 export class HttpServer {
   readonly server: Server;
   #sockets = new Set<Socket>();
-  #active = 0;
+  /** Responses of requests in flight (long-lived streams excluded). */
+  #inflight = new Set<ServerResponse>();
   #idleWaiters: (() => void)[] = [];
   #streams = new Set<ServerResponse>();
+  // Each of these logs what an outsider controls or can repeat at will: a flood costs a bounded number of lines.
+  readonly #refusedLog: LogThrottle;
+  readonly #dropLog: LogThrottle;
+  readonly #connectionsLog: LogThrottle;
 
   constructor(
     private readonly options: HttpServerOptions,
     private readonly endpoint: McpEndpoint,
   ) {
+    const clock = options.clock ?? systemClock;
+    this.#refusedLog = new LogThrottle(clock);
+    this.#dropLog = new LogThrottle(clock);
+    this.#connectionsLog = new LogThrottle(clock);
     const guard = createOriginGuard({
       loopback: isLoopbackAddress(options.host),
       allowedHosts: options.allowedHosts,
       allowedOrigins: options.allowedOrigins,
     });
-    this.server = createServer({ headersTimeout: 10_000, requestTimeout: 0, keepAliveTimeout: 65_000 }, (req, res) => {
-      this.#active++;
-      let counted = true;
-      const done = () => {
-        if (!counted) return;
-        counted = false;
-        if (--this.#active === 0) for (const w of this.#idleWaiters.splice(0)) w();
-      };
-      // GET and subscriptions/listen streams live until the caller leaves: they never hold a drain open,
-      // and are ended once the drain is over.
-      res.once(LONG_LIVED_EVENT, () => {
-        done();
-        this.#streams.add(res);
-        res.once('close', () => this.#streams.delete(res));
-      });
-      res.on('close', done);
-      this.#route(req, res, guard);
+    const { headersMs, requestMs, keepAliveMs } = options.timeouts;
+    this.server = createServer(
+      {
+        // Node refuses a header timeout above the request timeout; the config schema reports it, this keeps the invariant.
+        headersTimeout: Math.min(headersMs, requestMs),
+        requestTimeout: requestMs,
+        keepAliveTimeout: keepAliveMs,
+        // Node enforces the two timeouts above only when it sweeps its connections (every 30 s by default,
+        // so a 10 s header timeout fired at ~39 s): sweep often enough for them to fire on time.
+        connectionsCheckingInterval: checkingIntervalMs(headersMs, requestMs),
+        ServerResponse: edgeResponseClass({
+          maxBufferBytes: options.maxStreamBufferBytes,
+          onDrop: (res, bufferedBytes) => this.#logDrop(res, bufferedBytes),
+        }),
+      },
+      (req, res) => {
+        this.#inflight.add(res);
+        const done = () => {
+          if (this.#inflight.delete(res) && this.#inflight.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
+        };
+        // GET and subscriptions/listen streams live until the caller leaves: they never hold a drain open,
+        // and are ended once the drain is over.
+        res.once(LONG_LIVED_EVENT, () => {
+          done();
+          this.#streams.add(res);
+          res.once('close', () => this.#streams.delete(res));
+        });
+        res.on('close', done);
+        this.#route(req, res, guard);
+      },
+    );
+    this.server.maxConnections = options.maxConnections;
+    this.server.on('drop', (data) => {
+      const suppressed = this.#connectionsLog.take();
+      if (suppressed >= 0)
+        options.log.warn(
+          { remote: data?.remoteAddress, maxConnections: options.maxConnections, suppressed },
+          'connection refused: server.maxConnections reached',
+        );
     });
     this.server.on('connection', (socket) => {
       this.#sockets.add(socket);
@@ -78,7 +132,7 @@ export class HttpServer {
 
   /** Resolves when no request is in flight, or after `ms`. */
   async idle(ms: number): Promise<boolean> {
-    if (this.#active === 0) return true;
+    if (this.#inflight.size === 0) return true;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const done = await Promise.race([
       new Promise<boolean>((r) => this.#idleWaiters.push(() => r(true))),
@@ -86,6 +140,22 @@ export class HttpServer {
     ]);
     clearTimeout(timer);
     return done;
+  }
+
+  /**
+   * At the drain deadline: answers every request still in flight with GW_SHUTTING_DOWN on its own
+   * response (a call gets it with its id, and its upstream work is cancelled), then gives the answers a
+   * moment to reach their callers. Resolves true when every response was written.
+   */
+  cutInFlight(): Promise<boolean> {
+    const err = new GatewayError('GW_SHUTTING_DOWN', 'The gateway is shutting down: the call was cut at the drain deadline', {
+      data: { limit: 'server.drainTimeoutMs' },
+    });
+    for (const res of [...this.#inflight]) {
+      // Not a call yet (its body is still arriving): refused as a whole.
+      if (!res.emit(DRAIN_CUT_EVENT, err) && !res.headersSent) sendError(res, err.httpStatus, null, toJsonRpcError(err));
+    }
+    return this.idle(CUT_GRACE_MS);
   }
 
   /** Ends the long-lived streams (GET, subscriptions/listen) so callers see a clean end of stream. */
@@ -101,7 +171,7 @@ export class HttpServer {
   }
 
   get activeRequests(): number {
-    return this.#active;
+    return this.#inflight.size;
   }
 
   #route(req: IncomingMessage, res: ServerResponse, guard: ReturnType<typeof createOriginGuard>): void {
@@ -116,14 +186,20 @@ export class HttpServer {
     if (path !== this.options.path) return json(res, 404, { error: 'Not found' });
     const rejection = guard(req.headers.host, req.headers.origin);
     if (rejection) {
-      this.options.log.warn({ host: req.headers.host, origin: req.headers.origin }, 'request refused: ' + rejection);
-      return sendError(res, 403, null, { code: -32600, message: `Forbidden: ${rejection}`, data: { code: 'GW_FORBIDDEN_ORIGIN' } });
+      const suppressed = this.#refusedLog.take();
+      if (suppressed >= 0)
+        this.options.log.warn(
+          { host: clip(req.headers.host, 128), origin: clip(req.headers.origin, 128), suppressed },
+          'request refused: ' + rejection,
+        );
+      const err = new GatewayError('GW_FORBIDDEN_ORIGIN', `Forbidden: ${rejection}`);
+      return sendError(res, err.httpStatus, null, toJsonRpcError(err));
     }
     switch (req.method) {
       case 'POST':
         this.endpoint.post(req, res).catch((err: unknown) => {
           this.options.log.error({ err: String(err) }, 'unhandled error in POST handler');
-          sendError(res, 500, null, { code: -32603, message: 'Internal error', data: { code: 'GW_INTERNAL' } });
+          sendError(res, 500, null, toJsonRpcError(new GatewayError('GW_INTERNAL', 'Internal error')));
         });
         return;
       case 'GET':
@@ -134,6 +210,26 @@ export class HttpServer {
         res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
     }
   }
+
+  #logDrop(res: ServerResponse, bufferedBytes: number): void {
+    const suppressed = this.#dropLog.take();
+    if (suppressed < 0) return;
+    this.options.log.warn(
+      {
+        method: res.req.method,
+        remote: res.req.socket.remoteAddress,
+        bufferedBytes,
+        limitBytes: this.options.maxStreamBufferBytes,
+        suppressed,
+      },
+      'caller stream dropped: it stopped reading (server.limits.maxStreamBufferBytes); its call is cancelled',
+    );
+  }
+}
+
+/** A sweep several times per timeout, within [25 ms, 1 s]: timeouts fire at most a quarter late. */
+function checkingIntervalMs(headersMs: number, requestMs: number): number {
+  return Math.max(25, Math.min(1_000, Math.floor(Math.min(headersMs, requestMs) / 4)));
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -6,6 +6,7 @@ import { failure, isNotification, isRequest, isResponse, LEGACY_VERSIONS, META }
 import type { SessionLayer } from '../../session/index.js';
 import { ANONYMOUS, type ListenFilter } from '../../session/index.js';
 import { checkParamHeaders, claimsModern, classifyModern, preloadModernClassifier } from './modern-classifier.js';
+import { callController } from './call-controller.js';
 import { readBody } from './read-body.js';
 import { ResponseStream } from './response-stream.js';
 
@@ -132,10 +133,7 @@ export class McpEndpoint {
       });
     if (isRequest(message)) {
       const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, canStream, sseOnly);
-      const gone = new AbortController();
-      res.on('close', () => {
-        if (!res.writableFinished) gone.abort(new GatewayError('GW_CANCELLED', 'The caller closed the stream'));
-      });
+      const gone = callController(res, stream, message.id);
       const response = await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone));
       return stream.finish(response);
     }
@@ -164,11 +162,8 @@ export class McpEndpoint {
     if (!isRequest(message)) return void res.writeHead(202).end();
     const meta = (message.params?._meta ?? {}) as Record<string, unknown>;
     const stream = new ResponseStream(res, {}, canStream, false);
-    const gone = new AbortController();
     // Modern era: closing the request's stream is the cancellation.
-    res.on('close', () => {
-      if (!res.writableFinished) gone.abort(new GatewayError('GW_CANCELLED', 'The caller closed the stream'));
-    });
+    const gone = callController(res, stream, message.id);
     if (message.method === 'subscriptions/listen') {
       stream.open();
       markLongLived(res);

@@ -1,3 +1,5 @@
+import { clip } from '../../core/index.js';
+
 /** Which Host and Origin headers the endpoint accepts (DNS-rebinding protection). */
 export interface OriginPolicy {
   /** True when the listener is on a loopback address: loopback hosts and origins are then implied. */
@@ -16,7 +18,8 @@ function hostnameOf(hostHeader: string): string {
 
 /**
  * Compiles the policy into a check returning the rejection reason, or undefined when allowed. A
- * missing Origin is allowed (non-browser clients send none); a present one must be allowed.
+ * missing Origin is allowed (non-browser clients send none); a present one must be allowed. The reason
+ * quotes the refused value clipped: it is the caller's to choose, and goes to the log and the reply.
  */
 export function createOriginGuard(policy: OriginPolicy): (host: string | undefined, origin: string | undefined) => string | undefined {
   const hosts = new Set(policy.allowedHosts.map((h) => h.toLowerCase()));
@@ -27,7 +30,7 @@ export function createOriginGuard(policy: OriginPolicy): (host: string | undefin
       if (!host) return 'Missing Host header';
       const lower = host.toLowerCase();
       const allowed = hosts.has(lower) || hosts.has(hostnameOf(lower)) || (policy.loopback && LOOPBACK_HOSTNAMES.has(hostnameOf(lower)));
-      if (!allowed) return `Invalid Host: ${host}`;
+      if (!allowed) return `Invalid Host: ${clip(host, 128)}`;
     }
     if (origin !== undefined) {
       const lower = origin.toLowerCase();
@@ -37,10 +40,10 @@ export function createOriginGuard(policy: OriginPolicy): (host: string | undefin
           const url = new URL(lower);
           if ((url.protocol === 'http:' || url.protocol === 'https:') && LOOPBACK_HOSTNAMES.has(url.hostname)) return undefined;
         } catch {
-          return `Invalid Origin: ${origin}`;
+          return `Invalid Origin: ${clip(origin, 128)}`;
         }
       }
-      return `Invalid Origin: ${origin}`;
+      return `Invalid Origin: ${clip(origin, 128)}`;
     }
     return undefined;
   };

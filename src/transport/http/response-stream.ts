@@ -19,14 +19,15 @@ export class ResponseStream {
 
   /** Sends an intermediate message; false when the stream cannot carry it (closed, or JSON-only caller). */
   write = (message: JsonRpcMessage): boolean => {
-    if (this.#done || this.res.destroyed || !this.canStream) return false;
+    if (this.#done || this.res.destroyed || this.res.writableEnded || !this.canStream) return false;
     if (!this.#sse) this.#startSse();
     return this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`) || !this.res.destroyed;
   };
 
   /** Sends the final message and ends the response. */
   finish(message: JsonRpcMessage, status = 200): void {
-    if (this.#done || this.res.destroyed) return;
+    // Ended elsewhere: answered at the drain deadline, or refused before it became a call.
+    if (this.#done || this.res.destroyed || this.res.writableEnded) return;
     this.#done = true;
     const body = JSON.stringify(message);
     if (this.#sse || (this.preferStream && this.canStream && status === 200)) {

@@ -1,0 +1,74 @@
+import { ServerResponse, type IncomingMessage, type OutgoingHttpHeader, type OutgoingHttpHeaders } from 'node:http';
+import { GatewayError } from '../../errors/index.js';
+
+/** What the listener does about a caller that stops reading its response. */
+export interface EdgeResponseOptions {
+  /** Most bytes one response may hold queued (Node's buffer plus the socket's) before it is dropped. */
+  readonly maxBufferBytes: number;
+  /** Told once per dropped response, before it is destroyed (for a throttled log line). */
+  readonly onDrop: (res: ServerResponse, bufferedBytes: number) => void;
+}
+
+type WriteCallback = (error: Error | null | undefined) => void;
+
+const dropped = new WeakMap<ServerResponse, GatewayError>();
+
+/** Why `res` was dropped by the listener (a slow caller), if it was. */
+export function dropReason(res: ServerResponse): GatewayError | undefined {
+  return dropped.get(res);
+}
+
+/**
+ * The listener's response class, so two rules hold for every response whoever writes it (POST SSE,
+ * the legacy GET stream, subscriptions/listen, any endpoint added later):
+ * - backpressure: a caller that stops reading cannot grow the gateway. A write that finds more than
+ *   `maxBufferBytes` already queued destroys the response instead (its call sees the stream close and
+ *   is cancelled), so a response never holds more than the bound plus one message;
+ * - a response that starts before the request body was read (413, 403, 406, …) closes the connection,
+ *   so the unread rest of the body is neither drained nor allowed to hold the socket.
+ */
+export function edgeResponseClass(options: EdgeResponseOptions): typeof ServerResponse<IncomingMessage> {
+  const { maxBufferBytes, onDrop } = options;
+  return class EdgeResponse extends ServerResponse<IncomingMessage> {
+    override write(chunk: unknown, encodingOrCallback?: BufferEncoding | WriteCallback, callback?: WriteCallback): boolean {
+      const buffered = this.writableLength;
+      if (buffered > maxBufferBytes || dropped.has(this)) {
+        const cb = typeof encodingOrCallback === 'function' ? encodingOrCallback : callback;
+        if (!dropped.has(this)) this.#drop(buffered);
+        if (cb) process.nextTick(cb, dropped.get(this));
+        return false;
+      }
+      if (typeof encodingOrCallback === 'function') return super.write(chunk, encodingOrCallback);
+      return encodingOrCallback === undefined ? super.write(chunk, callback) : super.write(chunk, encodingOrCallback, callback);
+    }
+
+    override writeHead(
+      statusCode: number,
+      reasonOrHeaders?: string | OutgoingHttpHeaders | OutgoingHttpHeader[],
+      headers?: OutgoingHttpHeaders | OutgoingHttpHeader[],
+    ): this {
+      // Node would otherwise read (and discard) the rest of the body to keep the connection alive.
+      if (bodyUnread(this.req)) this.shouldKeepAlive = false;
+      return typeof reasonOrHeaders === 'string' || reasonOrHeaders === undefined
+        ? super.writeHead(statusCode, reasonOrHeaders, headers)
+        : super.writeHead(statusCode, reasonOrHeaders);
+    }
+
+    #drop(buffered: number): void {
+      dropped.set(
+        this,
+        new GatewayError('GW_LIMIT_EXCEEDED', `The caller is not reading its stream: over ${maxBufferBytes} bytes queued`, {
+          data: { limit: 'server.limits.maxStreamBufferBytes', limitBytes: maxBufferBytes, bufferedBytes: buffered },
+        }),
+      );
+      onDrop(this, buffered);
+      this.destroy();
+    }
+  };
+}
+
+function bodyUnread(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
