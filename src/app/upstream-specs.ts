@@ -17,6 +17,7 @@ export function upstreamSpecs(name: string, upstream: UpstreamConfig, healthChec
     maxJsonDepth: upstream.maxJsonDepth,
     args: r.args,
     env: r.env,
+    ...(upstream.roots !== undefined && { roots: upstream.roots }),
     headers: r.headers,
     ...(r.command !== undefined && { command: r.command }),
     ...(r.cwd !== undefined && { cwd: r.cwd }),

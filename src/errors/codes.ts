@@ -45,6 +45,11 @@ export const ERROR_CODES = {
   GW_OVERLOADED: { rpc: -32000, http: 503, summary: 'A bulkhead or queue is full; the call was shed without reaching the upstream.' },
   GW_CANCELLED: { rpc: -32800, http: 499, summary: 'The caller cancelled the request (never sent on the wire; logged and counted).' },
   GW_SHUTTING_DOWN: { rpc: -32000, http: 503, summary: 'The gateway is draining; retry against another instance.' },
+  GW_UNATTRIBUTABLE: {
+    rpc: -32603,
+    http: 500,
+    summary: 'Sent to an upstream: its server→client request could not be attributed to one caller (shared connection).',
+  },
 } as const satisfies Record<string, { rpc: number; http: number; summary: string }>;
 
 export type GatewayErrorCode = keyof typeof ERROR_CODES;

@@ -30,6 +30,8 @@ export interface AggregatedUpstream {
 export interface AggregatorEvents extends Record<string, unknown> {
   changed: { kind: ListKind; upstream: string };
   resourceUpdated: { upstream: string; uri: string; params: Record<string, unknown> };
+  /** An upstream log message tied to no call (the peer never passes on one it could not attribute). */
+  log: { upstream: string; params: Record<string, unknown> };
   error: { upstream: string; kind: ListKind; error: unknown };
 }
 
@@ -81,6 +83,8 @@ export class Aggregator {
             if (kinds) for (const kind of kinds) void this.refresh(name, kind);
             else if (n.method === 'notifications/resources/updated' && typeof n.params?.uri === 'string')
               this.events.emit('resourceUpdated', { upstream: name, uri: n.params.uri, params: n.params });
+            else if (n.method === 'notifications/message' && n.params !== undefined)
+              this.events.emit('log', { upstream: name, params: n.params });
           }),
           c.events.on('state', ({ state }) => {
             if (state === 'ready') void this.refreshAll(name).finally(loaded);

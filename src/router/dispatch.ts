@@ -63,6 +63,8 @@ function attemptOptions(ctx: CallContext, modernUpstream: boolean): UpstreamRequ
         };
   return {
     signal: ctx.signal,
+    // The caller server→client traffic may be attributed to: a legacy session, or this one modern call.
+    owner: ctx.sessionId ?? ctx.requestId,
     ...(meta !== undefined && { meta }),
     ...(headers !== undefined && { headers }),
     onNotification: (message) => {

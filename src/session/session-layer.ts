@@ -71,7 +71,8 @@ export class SessionLayer {
       if (session && (typeof id === 'string' || typeof id === 'number'))
         session.cancel(id as RequestId, typeof message.params?.reason === 'string' ? message.params.reason : undefined);
     }
-    // notifications/initialized needs no action; roots/list_changed reaches upstreams through their next roots/list.
+    // Upstreams re-ask roots/list; those never told the gateway has roots do not hear of it. initialized: nothing to do.
+    if (message.method === 'notifications/roots/list_changed') this.hub.rootsChanged();
   }
 
   /** A caller's response to a server→client request. */
@@ -79,9 +80,9 @@ export class SessionLayer {
     return session.resolve(message);
   }
 
-  /** Modern `subscriptions/listen`. */
-  listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal): Promise<void> {
-    return this.hub.listen(id, filter, write, signal);
+  /** Modern `subscriptions/listen` (`logLevel`: its `_meta` log level, for upstream logs tied to no call). */
+  listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal, logLevel?: string): Promise<void> {
+    return this.hub.listen(id, filter, write, signal, logLevel);
   }
 
   /** Ends a session (DELETE, eviction). */

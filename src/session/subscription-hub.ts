@@ -1,7 +1,7 @@
 import type { Logger } from '../core/index.js';
 import { errors } from '../errors/index.js';
 import type { JsonRpcNotification, RequestId } from '../protocol/index.js';
-import { LOG_LEVELS, META, notification } from '../protocol/index.js';
+import { LOG_LEVELS, logLevelAtLeast, META, notification } from '../protocol/index.js';
 import type { Aggregator, ListKind } from '../router/index.js';
 import type { CallerScope } from './caller-scope.js';
 import type { MessageWriter } from './legacy-session.js';
@@ -19,6 +19,8 @@ interface Listener {
   readonly id: RequestId;
   readonly filter: ListenFilter;
   readonly write: MessageWriter;
+  /** The `_meta` logLevel of the listen request: unrelated upstream logs at or above it are streamed. */
+  readonly logLevel: string | undefined;
 }
 
 const CHANGED: Record<ListKind, { method: string; filter: keyof ListenFilter }> = {
@@ -48,6 +50,7 @@ export class SubscriptionHub {
     this.#off.push(
       this.aggregator.events.on('changed', ({ kind }) => this.#listChanged(kind)),
       this.aggregator.events.on('resourceUpdated', ({ uri, params }) => this.#resourceUpdated(uri, params)),
+      this.aggregator.events.on('log', ({ params }) => this.#upstreamLog(params)),
     );
   }
 
@@ -98,9 +101,12 @@ export class SubscriptionHub {
     return {};
   }
 
-  /** Modern `subscriptions/listen`: acknowledges, then streams matching notifications until `signal` aborts. */
-  async listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal): Promise<void> {
-    const listener: Listener = { id, filter, write };
+  /**
+   * Modern `subscriptions/listen`: acknowledges, then streams matching notifications until `signal`
+   * aborts; with a `logLevel` (the listen request's `_meta`), also upstream logs tied to no call.
+   */
+  async listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal, logLevel?: string): Promise<void> {
+    const listener: Listener = { id, filter, write, logLevel };
     this.#listeners.add(listener);
     const uris = filter.resourceSubscriptions ?? [];
     await Promise.allSettled(uris.map((u) => this.#retain(u)));
@@ -118,6 +124,28 @@ export class SubscriptionHub {
     const message = notification(method);
     for (const session of this.sessions.values()) session.standalone?.(message);
     for (const l of this.#listeners) if (l.filter[filter]) l.write(tag(message, l.id));
+  }
+
+  /** A caller's roots changed: every upstream that was told the gateway has roots hears of it (others drop it). */
+  rootsChanged(): void {
+    for (const name of this.aggregator.upstreamNames) {
+      const connection = this.aggregator.connection(name);
+      connection?.notify('notifications/roots/list_changed').catch((err: unknown) => {
+        this.log.debug({ upstream: name, err: String(err) }, 'could not forward roots/list_changed');
+      });
+    }
+  }
+
+  /**
+   * An upstream log tied to no call: only to those who asked for logs at its level (legacy sessions
+   * after logging/setLevel, on their GET stream; modern listeners whose listen carried a logLevel).
+   */
+  #upstreamLog(params: Record<string, unknown>): void {
+    const level = typeof params.level === 'string' ? params.level : 'info';
+    const message = notification('notifications/message', params);
+    for (const session of this.sessions.values())
+      if (session.logLevel !== undefined && logLevelAtLeast(level, session.logLevel)) session.standalone?.(message);
+    for (const l of this.#listeners) if (l.logLevel !== undefined && logLevelAtLeast(level, l.logLevel)) l.write(tag(message, l.id));
   }
 
   #resourceUpdated(uri: string, params: Record<string, unknown>): void {

@@ -7,7 +7,7 @@ import type { PeerStats } from './peer-routing.js';
 import type { LinkContext, LinkOpener } from './links.js';
 import { ResourceSubscriptions } from './resource-subscriptions.js';
 import {
-  DEFAULT_CLIENT_CAPABILITIES,
+  clientCapabilitiesFor,
   UPSTREAM_DEFAULTS,
   resolveRestart,
   type HealthCheckOptions,
@@ -47,11 +47,14 @@ export class Connection implements UpstreamConnection {
   readonly #health: HealthMonitor | undefined;
   #info: UpstreamInfo | undefined;
   #fallback: ServerRequestHandler | undefined;
+  /** What the gateway declared upstream: a notification about an undeclared capability is never sent. */
+  readonly #capabilities: Record<string, unknown>;
   /** The state last published on `events` (the supervisor's, overlaid with the health verdict). */
   #published: UpstreamState = 'idle';
 
   constructor(spec: UpstreamSpec, deps: ConnectionDeps, open: LinkOpener) {
     this.name = spec.name;
+    this.#capabilities = clientCapabilitiesFor(spec);
     this.#connectTimeoutMs = spec.connectTimeoutMs ?? UPSTREAM_DEFAULTS.connectTimeoutMs;
     const restart = resolveRestart(spec.restart);
     this.#subscriptions = new ResourceSubscriptions({
@@ -85,7 +88,7 @@ export class Connection implements UpstreamConnection {
       killGraceMs: spec.killGraceMs ?? UPSTREAM_DEFAULTS.killGraceMs,
       maxConnections: spec.maxConnections ?? UPSTREAM_DEFAULTS.maxConnections,
       restart,
-      capabilities: spec.clientCapabilities ?? { ...DEFAULT_CLIENT_CAPABILITIES },
+      capabilities: this.#capabilities,
       eras: new EraCache(spec.era ?? 'auto'),
       known: () => this.#info,
       learnt: (info) => (this.#info = info),
@@ -146,6 +149,7 @@ export class Connection implements UpstreamConnection {
   }
 
   notify(method: string, params?: Params): Promise<void> {
+    if (method === 'notifications/roots/list_changed' && this.#capabilities.roots === undefined) return Promise.resolve();
     const link = this.#supervisor.link;
     if (link !== undefined) return link.peer.notify(method, params);
     const signal = AbortSignal.timeout(this.#connectTimeoutMs);

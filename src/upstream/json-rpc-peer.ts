@@ -3,8 +3,8 @@ import { GatewayError, UpstreamRpcError } from '../errors/index.js';
 import { META, type JsonRpcNotification, type JsonRpcRequest, type Params, type RequestId } from '../protocol/index.js';
 import { serialise, type Channel, type MalformedInfo, type SendOptions } from './channel.js';
 import { InboundRequests } from './inbound-requests.js';
-import { CONNECTION_NOTIFICATIONS, guessId, type PeerStats } from './peer-routing.js';
-import type { UpstreamLogger } from './spec.js';
+import { CONNECTION_NOTIFICATIONS, guessId, progressTokenOf, type PeerStats } from './peer-routing.js';
+import type { Root, UpstreamLogger } from './spec.js';
 import { protocolError, reasonText, unavailable, unserialisable } from './upstream-errors.js';
 import type { ServerRequestHandler, UpstreamRequestOptions } from './types.js';
 
@@ -29,6 +29,8 @@ export interface PeerOptions {
   readonly onNotification: (message: JsonRpcNotification) => void;
   /** Handler for server→client requests that belong to no in-flight request. */
   readonly fallback: () => ServerRequestHandler | undefined;
+  /** Configured roots: the `roots/list` answer when no caller can give it. */
+  readonly roots?: readonly Root[];
   /** Paces the malformed-message warnings (an upstream can send millions); the system clock when absent. */
   readonly clock?: Clock;
 }
@@ -54,7 +56,15 @@ const RECENT_LISTENS = 64;
  * order, so progress sent right before a response reaches the caller before the result does.
  */
 export class JsonRpcPeer {
-  readonly stats: PeerStats = { lateResponses: 0, unknownResponses: 0, malformed: 0, strayProgress: 0, staleSubscription: 0 };
+  readonly stats: PeerStats = {
+    lateResponses: 0,
+    unknownResponses: 0,
+    malformed: 0,
+    strayProgress: 0,
+    staleSubscription: 0,
+    unattributedRequests: 0,
+    unattributedNotifications: 0,
+  };
   readonly #channel: Channel;
   readonly #opts: PeerOptions;
   readonly #pending = new Map<number, PendingRequest>();
@@ -76,7 +86,7 @@ export class JsonRpcPeer {
   constructor(channel: Channel, options: PeerOptions) {
     this.#channel = channel;
     this.#opts = options;
-    this.#inbound = new InboundRequests(channel, options.log, options.name);
+    this.#inbound = new InboundRequests({ channel, log: options.log, upstream: options.name, stats: this.stats, roots: options.roots });
     this.#malformedLog = new LogThrottle(options.clock ?? systemClock);
     channel.setHandlers({
       message: (m, related) => this.#onMessage(m, related),
@@ -243,7 +253,7 @@ export class JsonRpcPeer {
       return this.#onMalformed({ reason: 'malformed', detail: 'not JSON-RPC 2.0', ...(related !== undefined && { related }) });
     }
     if (typeof m.method === 'string') {
-      if ('id' in m) return this.#inbound.handle(m, this.#ownerFor(related, 'request'), this.#opts.fallback());
+      if ('id' in m) return this.#inbound.handle(m, this.#ownerFor(related, m.params, 'request'), this.#opts.fallback());
       return this.#onNotification(m as unknown as JsonRpcNotification, related);
     }
     if ('id' in m && ('result' in m || 'error' in m)) return this.#onResponse(m);
@@ -305,24 +315,48 @@ export class JsonRpcPeer {
         return;
       }
     }
-    const owner = CONNECTION_NOTIFICATIONS.has(n.method) ? undefined : this.#ownerFor(related, 'notification');
+    const owner = CONNECTION_NOTIFICATIONS.has(n.method) ? undefined : this.#ownerFor(related, params, 'notification');
+    // A call's log must not reach anyone else: with its call unknown it is dropped, not broadcast.
+    if (owner === 'doubtful') {
+      this.stats.unattributedNotifications++;
+      return;
+    }
     const handler = owner?.options.onNotification;
     if (handler !== undefined) return this.#guard(() => handler(n));
     this.#guard(() => this.#opts.onNotification(n));
   }
 
   /**
-   * The in-flight request a server-initiated message belongs to: the one whose stream carried it, or,
-   * on channels without correlation (stdio, legacy SSE), the oldest one that accepts such messages.
+   * The in-flight request a server-initiated message belongs to, never a guess: the one whose stream
+   * carried it (correlated channels), the one whose progress token it carries, or, without either, the
+   * oldest call of the one caller with calls in flight. 'doubtful': the message names a call that is
+   * gone, or several callers' calls are in flight (stdio and legacy SSE share one channel). undefined:
+   * no call of any caller is in flight (or, on a correlated channel, the server sent a notification
+   * on its own stream: unrelated by its own word).
    */
-  #ownerFor(related: RequestId | undefined, kind: 'request' | 'notification'): PendingRequest | undefined {
-    if (related !== undefined) return typeof related === 'number' ? this.#pending.get(related) : undefined;
-    if (this.#channel.correlated) return undefined;
+  #ownerFor(related: RequestId | undefined, params: unknown, kind: 'request' | 'notification'): PendingRequest | 'doubtful' | undefined {
+    if (related !== undefined) {
+      const p = typeof related === 'number' ? this.#pending.get(related) : undefined;
+      return p ?? (this.#aborted.has(related) ? 'doubtful' : undefined);
+    }
+    const token = progressTokenOf(params);
+    const named = token === undefined ? undefined : this.#byToken.get(token);
+    if (named !== undefined) return named;
+    if (this.#channel.correlated && kind === 'notification') return undefined;
+    let owner: unknown;
+    let found: PendingRequest | undefined;
     for (const p of this.#pending.values()) {
       if (p.listen) continue;
-      if (kind === 'request' ? p.options.onRequest !== undefined : p.options.onNotification !== undefined) return p;
+      const { options } = p;
+      const handles = kind === 'request' ? options.onRequest !== undefined : options.onNotification !== undefined;
+      // Without an owner, a request with handlers is its own caller; one without is the gateway's own.
+      const key = options.owner ?? (options.onRequest !== undefined || options.onNotification !== undefined ? p : undefined);
+      if (key === undefined) continue;
+      if (owner === undefined) owner = key;
+      else if (owner !== key) return 'doubtful';
+      if (found === undefined && handles) found = p;
     }
-    return undefined;
+    return found;
   }
 
   #onMalformed(info: MalformedInfo): void {

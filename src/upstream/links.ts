@@ -48,6 +48,7 @@ function newPeer(ctx: LinkContext, channel: Channel): JsonRpcPeer {
     clock: ctx.clock,
     onNotification: (n) => ctx.onNotification(n),
     fallback: () => ctx.fallback(),
+    ...(ctx.spec.roots !== undefined && { roots: ctx.spec.roots }),
   });
 }
 

@@ -46,4 +46,22 @@ export interface PeerStats {
   strayProgress: number;
   /** Notifications tagged with a listen stream we already replaced (its successor carried them). */
   staleSubscription: number;
+  /** Server→client requests refused because several callers shared the channel (or their call had ended). */
+  unattributedRequests: number;
+  /** Call-related notifications (logs) dropped for the same reason: never guessed, never broadcast. */
+  unattributedNotifications: number;
+}
+
+/** The error a server→client request gets when it cannot be attributed to one caller. */
+export const UNATTRIBUTABLE_MESSAGE =
+  'Breakwater cannot attribute this request to one caller: several callers share this upstream connection ' +
+  '(use `isolation: per-session` on the upstream, or relate the request to its call with the progress token)';
+
+/** The `_meta.progressToken` a server-initiated message carries, if any (it names the call it belongs to). */
+export function progressTokenOf(params: unknown): string | undefined {
+  if (typeof params !== 'object' || params === null) return undefined;
+  const meta = (params as Record<string, unknown>)._meta;
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  const token = (meta as Record<string, unknown>).progressToken;
+  return typeof token === 'string' ? token : undefined;
 }

@@ -42,6 +42,11 @@ export interface UpstreamSpec {
   readonly maxJsonDepth?: number;
   /** Capabilities declared upstream; they decide which tools a server offers. */
   readonly clientCapabilities?: Record<string, unknown>;
+  /**
+   * Roots the gateway answers `roots/list` with when no caller can be attributed (or the caller did
+   * not declare roots). Present (even empty) ⇒ the `roots` capability is declared upstream.
+   */
+  readonly roots?: readonly Root[];
   /** Bound on one connect + handshake (default 10 s). */
   readonly connectTimeoutMs?: number;
   /** stdio: SIGTERM → SIGKILL grace on stop (default 2 s). */
@@ -50,6 +55,12 @@ export interface UpstreamSpec {
   readonly maxConnections?: number;
   /** Periodic liveness probe; consecutive failures report the upstream 'down' (off when absent). */
   readonly healthCheck?: HealthCheckOptions;
+}
+
+/** One root (a `file://` URI the server may work in) as `roots/list` returns it. */
+export interface Root {
+  readonly uri: string;
+  readonly name?: string;
 }
 
 /** The minimal (pino-compatible) logger the upstream layer writes to. */
@@ -63,12 +74,21 @@ export interface UpstreamLogger {
 /** Client identity sent in `initialize` and the modern envelope. */
 export const CLIENT_INFO = Object.freeze({ name: 'breakwater', version: '0.1.0' });
 
-/** Declared upstream by default: every client feature, so the upstream offers its full tool set. */
+/**
+ * Declared upstream by default: the client features the gateway relays to its callers, so the upstream
+ * offers its full tool set. Not `roots`: the gateway declares it only where it can always answer
+ * (configured roots, see {@link clientCapabilitiesFor}).
+ */
 export const DEFAULT_CLIENT_CAPABILITIES: Readonly<Record<string, unknown>> = Object.freeze({
   sampling: {},
   elicitation: { form: {}, url: {} },
-  roots: { listChanged: true },
 });
+
+/** The capabilities declared to one upstream: the spec's own, else the defaults plus `roots` when roots are configured. */
+export function clientCapabilitiesFor(spec: Pick<UpstreamSpec, 'clientCapabilities' | 'roots'>): Record<string, unknown> {
+  if (spec.clientCapabilities !== undefined) return spec.clientCapabilities;
+  return spec.roots === undefined ? { ...DEFAULT_CLIENT_CAPABILITIES } : { ...DEFAULT_CLIENT_CAPABILITIES, roots: { listChanged: true } };
+}
 
 /** Defaults merged under every spec. */
 export const UPSTREAM_DEFAULTS = Object.freeze({

@@ -14,6 +14,14 @@ export interface UpstreamRequestOptions {
   readonly onNotification?: (message: JsonRpcNotification) => void;
   /** Server→client requests related to this request (sampling, elicitation, roots). */
   readonly onRequest?: ServerRequestHandler;
+  /**
+   * Who the request is for (a legacy session id, or one modern call): on a channel without
+   * correlation (stdio, legacy SSE) a server→client request or log is attributed to a call only when
+   * every caller request in flight has the same owner (or it names the call by progress token).
+   * Absent with handlers: the request is its own owner. Absent without handlers: gateway traffic,
+   * which carries no caller data and never makes attribution doubtful.
+   */
+  readonly owner?: string;
   /** Extra `_meta` entries to send (modern envelope keys are added by the connection itself). */
   readonly meta?: Record<string, unknown>;
   /** Extra HTTP headers for this request's POST (modern Streamable HTTP only: SEP-2243 `Mcp-Param-*`); ignored elsewhere. */

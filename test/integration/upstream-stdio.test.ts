@@ -101,10 +101,11 @@ void describe('stdio upstream: routing and hygiene', () => {
     assert.deepEqual(list, ['notifications/tools/list_changed'], 'list_changed is a connection event');
   });
 
-  void it('uses the fallback handler without a related call, and answers -32601 without one', async () => {
+  void it('uses the fallback handler without a related call, and refuses (GW_UNATTRIBUTABLE) without one', async () => {
     const { conn } = await raw();
     const noHandler = await call(conn, 'sample');
-    assert.deepEqual((noHandler.structuredContent as { reply: unknown }).reply, { code: -32601, message: 'Method not found' });
+    const reply = (noHandler.structuredContent as { reply: { code: number; data: { code: string } } }).reply;
+    assert.deepEqual([reply.code, reply.data.code], [-32603, 'GW_UNATTRIBUTABLE']);
     conn.setFallbackRequestHandler(async () => ({ fallback: true }));
     const viaFallback = await call(conn, 'sample');
     assert.deepEqual((viaFallback.structuredContent as { reply: unknown }).reply, { fallback: true });

@@ -26,6 +26,20 @@ test('brackets inside strings (escaped quotes too) do not count', () => {
   assert.equal(jsonDepthExceeds(text, 2), 0);
 });
 
+test('long strings (the indexOf path) with escaped quotes, backslash runs and brackets are skipped exactly', () => {
+  const piece = fc.constantFrom('a', '[', ']', '{', '}', '"', '\\', '\\\\', '\\"');
+  fc.assert(
+    fc.property(fc.array(piece, { minLength: 30, maxLength: 200 }), fc.integer({ min: 1, max: 6 }), (parts, depth) => {
+      const nested = JSON.parse('['.repeat(depth) + ']'.repeat(depth)) as unknown;
+      const text = JSON.stringify({ s: parts.join(''), n: nested, t: parts.reverse().join('') });
+      // The object adds one level: the text nests exactly depth + 1 deep.
+      assert.equal(jsonDepthExceeds(text, depth + 1), 0, text);
+      assert.equal(jsonDepthExceeds(text, depth), depth + 1, text);
+    }),
+    { numRuns: 1000 },
+  );
+});
+
 test('10,000 levels are refused by name before JSON.parse builds anything', () => {
   const text = '['.repeat(10_000) + ']'.repeat(10_000);
   assert.equal(jsonDepthExceeds(text, 128), 129);

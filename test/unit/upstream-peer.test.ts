@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GatewayError, UpstreamRpcError } from '../../src/errors/index.js';
 import type { JsonRpcMessage, JsonRpcNotification, RequestId } from '../../src/protocol/index.js';
-import { JsonRpcPeer, type Channel, type ChannelHandlers, type SendOptions } from '../../src/upstream/index.js';
+import { JsonRpcPeer, UNATTRIBUTABLE_MESSAGE, type Channel, type ChannelHandlers, type SendOptions } from '../../src/upstream/index.js';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -131,13 +131,13 @@ void describe('JsonRpcPeer', () => {
     assert.equal(peer.stats.malformed, 2);
   });
 
-  void it('answers ping locally and routes server→client requests to the oldest call with a handler (no correlation)', async () => {
+  void it('answers ping locally; without correlation routes server→client requests to the oldest call of the one caller in flight', async () => {
     const { channel, peer, setFallback } = setup();
     channel.in({ jsonrpc: '2.0', id: 'p', method: 'ping' });
     assert.deepEqual(channel.last(), { jsonrpc: '2.0', id: 'p', result: {} });
     void peer.request('plain', undefined, { signal: signal() });
-    void peer.request('first', undefined, { signal: signal(), onRequest: async () => ({ from: 'first' }) });
-    void peer.request('second', undefined, { signal: signal(), onRequest: async () => ({ from: 'second' }) });
+    void peer.request('first', undefined, { signal: signal(), owner: 's1', onRequest: async () => ({ from: 'first' }) });
+    void peer.request('second', undefined, { signal: signal(), owner: 's1', onRequest: async () => ({ from: 'second' }) });
     channel.in({ jsonrpc: '2.0', id: 's1', method: 'sampling/createMessage', params: {} });
     await new Promise(setImmediate);
     assert.deepEqual(channel.last(), { jsonrpc: '2.0', id: 's1', result: { from: 'first' } });
@@ -177,7 +177,12 @@ void describe('JsonRpcPeer', () => {
     replies.sort((x, y) => String((x as { id: string }).id).localeCompare(String((y as { id: string }).id)));
     assert.deepEqual(replies, [
       { jsonrpc: '2.0', id: 'r', result: { from: 'b' } },
-      { jsonrpc: '2.0', id: 'u', error: { code: -32601, message: 'Method not found' } },
+      // On the server's own stream, with two callers in flight: nobody can tell whose it is.
+      {
+        jsonrpc: '2.0',
+        id: 'u',
+        error: { code: -32603, message: UNATTRIBUTABLE_MESSAGE, data: { code: 'GW_UNATTRIBUTABLE', method: 'elicitation/create' } },
+      },
     ]);
   });
 

@@ -170,7 +170,8 @@ export class McpEndpoint {
       const filter = (message.params?.notifications ?? {}) as ListenFilter;
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       keepAlive.unref();
-      await this.layer.listen(message.id, filter, stream.write, gone.signal);
+      const listenLevel = meta[META.logLevel];
+      await this.layer.listen(message.id, filter, stream.write, gone.signal, typeof listenLevel === 'string' ? listenLevel : undefined);
       clearInterval(keepAlive);
       return void res.end();
     }
