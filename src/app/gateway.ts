@@ -55,7 +55,7 @@ export class Gateway {
         connections: replicas,
       });
     }
-    this.aggregator = new Aggregator(aggregated);
+    this.aggregator = new Aggregator(aggregated, { clock, log });
     this.pipelines = new PipelineCompiler(
       config,
       createDispatch((upstream, replica) => this.upstreams.get(upstream)?.[replica ?? 0]),
@@ -68,7 +68,7 @@ export class Gateway {
       maxSessions: config.server.sessions.maxSessions,
       clock,
     });
-    const hub = new SubscriptionHub(this.aggregator, sessions, log);
+    const hub = new SubscriptionHub(this.aggregator, sessions, log, { clock });
     const info: GatewayInfo = { serverInfo: { name: config.server.name, version: VERSION }, instructions: () => this.#instructions() };
     const dispatcher = new Dispatcher({
       aggregator: this.aggregator,
@@ -136,7 +136,11 @@ export class Gateway {
     return `http://${host}:${a.port}${this.options.config.server.path}`;
   }
 
-  /** Ready when not draining and every enabled upstream has completed a handshake at least once. */
+  /**
+   * Ready when not draining and every enabled upstream has completed a handshake at least once. The
+   * details also name refused upstream lists (`lists`) and resource URIs several upstreams list
+   * (`sharedResources`): problems to fix, which never make the gateway unready.
+   */
   readiness(): { ready: boolean; details: Record<string, unknown> } {
     const upstreams: Record<string, string> = {};
     let ready = !this.layer.draining;
@@ -144,7 +148,16 @@ export class Gateway {
       upstreams[name] = replicas.map((r) => r.state).join(',');
       if (!replicas.some((r) => r.state === 'ready')) ready = false;
     }
-    return { ready, details: { upstreams, sessions: this.layer.sessions.size } };
+    const { lists, sharedResources } = this.aggregator.health.details();
+    return {
+      ready,
+      details: {
+        upstreams,
+        sessions: this.layer.sessions.size,
+        ...(Object.keys(lists).length > 0 && { lists }),
+        ...(Object.keys(sharedResources).length > 0 && { sharedResources }),
+      },
+    };
   }
 
   /**

@@ -1,15 +1,28 @@
-import { Emitter } from '../core/index.js';
+import { createHash } from 'node:crypto';
+import { Emitter, silentLogger, systemClock, type Clock, type Logger } from '../core/index.js';
 import type { UpstreamConnection } from '../upstream/types.js';
+import { checkListPage, ListRefused, type CheckedList, type ListKey } from './list-check.js';
+import { ListHealth } from './list-health.js';
+import { ListRefresher } from './list-refresher.js';
 import { ResourceIndex, type ListedResource } from './resource-index.js';
 import { NamedRouteTable, type ListedItem, type UpstreamNaming } from './route-table.js';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
+/** A list as callers see it: resources and templates change together (one list_changed). */
+export type ClientList = 'tools' | 'prompts' | 'resources';
 
-const LIST_METHOD: Record<ListKind, { method: string; key: string; capability: string }> = {
-  tools: { method: 'tools/list', key: 'tools', capability: 'tools' },
-  prompts: { method: 'prompts/list', key: 'prompts', capability: 'prompts' },
-  resources: { method: 'resources/list', key: 'resources', capability: 'resources' },
-  resourceTemplates: { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources' },
+const LIST_METHOD: Record<ListKind, { method: string; key: string; capability: string; itemKey: ListKey }> = {
+  tools: { method: 'tools/list', key: 'tools', capability: 'tools', itemKey: 'name' },
+  prompts: { method: 'prompts/list', key: 'prompts', capability: 'prompts', itemKey: 'name' },
+  resources: { method: 'resources/list', key: 'resources', capability: 'resources', itemKey: 'uri' },
+  resourceTemplates: { method: 'resources/templates/list', key: 'resourceTemplates', capability: 'resources', itemKey: 'uriTemplate' },
+};
+
+const CLIENT_LIST: Record<ListKind, ClientList> = {
+  tools: 'tools',
+  prompts: 'prompts',
+  resources: 'resources',
+  resourceTemplates: 'resources',
 };
 
 const CHANGED_NOTIFICATION: Record<string, ListKind[]> = {
@@ -19,6 +32,8 @@ const CHANGED_NOTIFICATION: Record<string, ListKind[]> = {
 };
 
 const MAX_PAGES = 100;
+/** Default least time between two fetches of one upstream list: a list_changed storm costs ≤ 4 fetches/s. */
+export const DEFAULT_MIN_REFRESH_INTERVAL_MS = 250;
 
 /** One upstream as the aggregator sees it. */
 export interface AggregatedUpstream {
@@ -27,8 +42,19 @@ export interface AggregatedUpstream {
   readonly connections: readonly UpstreamConnection[];
 }
 
+/** Injected time and logging, and the refetch spacing. */
+export interface AggregatorOptions {
+  readonly clock?: Clock;
+  readonly log?: Logger;
+  /** Least time between the starts of two fetches of one upstream list (default 250 ms). */
+  readonly minRefreshIntervalMs?: number;
+}
+
 export interface AggregatorEvents extends Record<string, unknown> {
+  /** An upstream's list was (re)loaded, changed or not: its cached results and compiled pipelines are stale. */
   changed: { kind: ListKind; upstream: string };
+  /** What callers see of one list (items, names, routing) differs from before: worth a list_changed. */
+  aggregateChanged: { list: ClientList };
   resourceUpdated: { upstream: string; uri: string; params: Record<string, unknown> };
   /** An upstream log message tied to no call (the peer never passes on one it could not attribute). */
   log: { upstream: string; params: Record<string, unknown> };
@@ -37,11 +63,15 @@ export interface AggregatorEvents extends Record<string, unknown> {
 
 /**
  * Keeps every upstream's lists and the aggregated route tables built from them. An upstream's
- * list_changed refetches that list, rebuilds the tables and emits `changed`, which the session layer
- * turns into client notifications (legacy) or subscription events (modern).
+ * list_changed refetches that list (coalesced and spaced, so a storm costs a bounded number of fetches),
+ * rebuilds the tables and emits `changed`; when what callers see differs, also `aggregateChanged`, which
+ * the session layer turns into client notifications (legacy) or subscription events (modern). A
+ * malformed or failed list only loses its own upstream's update: the aggregate keeps that upstream's
+ * previous good list, and the problem shows on `/readyz`.
  */
 export class Aggregator {
   readonly events = new Emitter<AggregatorEvents>();
+  readonly health: ListHealth;
   #upstreams: AggregatedUpstream[];
   #lists: Record<ListKind, Map<string, unknown[]>> = {
     tools: new Map(),
@@ -49,8 +79,12 @@ export class Aggregator {
     resources: new Map(),
     resourceTemplates: new Map(),
   };
-  #inflight = new Map<string, Promise<void>>();
-  #dirty = new Set<string>();
+  /** Per upstream and kind: a digest of the last accepted list, to skip rebuilding for an identical one. */
+  #digests = new Map<string, string>();
+  /** Each accepted item's JSON, computed once when fetched. */
+  #texts = new WeakMap<object, string>();
+  #fingerprints: Record<ClientList, string>;
+  #refresher: ListRefresher;
   #unsubscribe: (() => void)[] = [];
   /** Upstreams whose first lists are not loaded yet (nor given up on): callers wait for them, boundedly. */
   #firstLoad = new Map<string, { done: Promise<void>; resolve: () => void; givenUp: number }>();
@@ -58,15 +92,27 @@ export class Aggregator {
   prompts: NamedRouteTable;
   resources: ResourceIndex;
 
-  constructor(upstreams: readonly AggregatedUpstream[]) {
+  constructor(upstreams: readonly AggregatedUpstream[], options: AggregatorOptions = {}) {
     this.#upstreams = [...upstreams];
+    const clock = options.clock ?? systemClock;
+    this.health = new ListHealth(clock, options.log ?? silentLogger);
+    this.#refresher = new ListRefresher(clock, options.minRefreshIntervalMs ?? DEFAULT_MIN_REFRESH_INTERVAL_MS, (key, error) => {
+      const [upstream = '', kind = ''] = key.split('\0');
+      this.health.refused(upstream, kind, `internal: ${error instanceof Error ? error.message : String(error)}`);
+    });
     this.tools = this.#buildNamed('tools', true);
     this.prompts = this.#buildNamed('prompts', false);
     this.resources = this.#buildResources();
+    this.#fingerprints = {
+      tools: this.fingerprint('tools'),
+      prompts: this.fingerprint('prompts'),
+      resources: this.fingerprint('resources'),
+    };
   }
 
   /** Subscribes to upstream events and loads every list once each upstream is ready. */
   start(): void {
+    this.#refresher.resume();
     for (const u of this.#upstreams) {
       const name = u.naming.name;
       let resolve = () => {};
@@ -96,8 +142,10 @@ export class Aggregator {
     }
   }
 
+  /** Stops listening to upstreams and abandons refetches waiting for their turn. */
   stop(): void {
     for (const off of this.#unsubscribe.splice(0)) off();
+    this.#refresher.stop();
   }
 
   /** Loads all lists of one upstream (those its capabilities announce). */
@@ -105,26 +153,9 @@ export class Aggregator {
     await Promise.all((Object.keys(LIST_METHOD) as ListKind[]).map((kind) => this.refresh(upstream, kind)));
   }
 
-  /** Refetches one list; concurrent refreshes of the same list coalesce into one extra fetch. */
+  /** Refetches one list (coalesced and spaced: see ListRefresher); resolves once a fetch started after this call settled. */
   refresh(upstream: string, kind: ListKind): Promise<void> {
-    const key = `${upstream}\0${kind}`;
-    const running = this.#inflight.get(key);
-    if (running) {
-      this.#dirty.add(key);
-      return running;
-    }
-    const run = (async () => {
-      try {
-        do {
-          this.#dirty.delete(key);
-          await this.#fetch(upstream, kind);
-        } while (this.#dirty.has(key));
-      } finally {
-        this.#inflight.delete(key);
-      }
-    })();
-    this.#inflight.set(key, run);
-    return run;
+    return this.#refresher.request(`${upstream}\0${kind}`, () => this.#fetch(upstream, kind));
   }
 
   /** True while some upstream has not delivered its first lists (nor been given up on). */
@@ -164,41 +195,92 @@ export class Aggregator {
     return this.#upstreams.map((u) => u.naming.name);
   }
 
+  /** A digest of what callers see of one list; equal digests mean no list_changed is due. */
+  fingerprint(list: ClientList): string {
+    const text = (item: object) => this.#texts.get(item) ?? JSON.stringify(item);
+    return list === 'resources' ? this.resources.fingerprint(text) : this[list].fingerprint(text);
+  }
+
+  /**
+   * For a tool or prompt name no route matches: the configured upstream its prefix names, when that
+   * upstream is down or has not delivered that list yet (the name may well exist there), with why.
+   */
+  unavailableOwner(name: string, kind: 'tools' | 'prompts'): { upstream: string; reason: string } | undefined {
+    let owner: AggregatedUpstream | undefined;
+    for (const u of this.#upstreams) {
+      const { prefix, separator } = u.naming.namespace;
+      if (prefix !== '' && name.startsWith(prefix + separator) && prefix.length > (owner?.naming.namespace.prefix.length ?? -1)) owner = u;
+    }
+    if (owner === undefined) return undefined;
+    const upstream = owner.naming.name;
+    const ready = owner.connections.find((c) => c.state === 'ready');
+    if (!ready) return { upstream, reason: `not ready (${owner.connections.map((c) => c.state).join(',')})` };
+    const announced = Boolean(ready.info?.capabilities[LIST_METHOD[kind].capability]);
+    if (announced && !this.#lists[kind].has(upstream)) return { upstream, reason: `its ${kind} list is not loaded` };
+    return undefined;
+  }
+
   async #fetch(upstream: string, kind: ListKind): Promise<void> {
     const u = this.#upstreams.find((x) => x.naming.name === upstream);
     const connection = u === undefined ? undefined : pick(u);
     const info = connection?.info;
-    if (!u || !info) return;
+    if (!u || !connection || !info) return;
     const spec = LIST_METHOD[kind];
     if (!info.capabilities[spec.capability]) {
-      if (this.#lists[kind].delete(upstream)) this.#rebuild(kind, upstream);
+      this.health.accepted(upstream, kind);
+      if (this.#lists[kind].delete(upstream)) this.#accept(kind, upstream, undefined);
       return;
     }
-    const items: unknown[] = [];
+    const checked: CheckedList = { items: [], texts: [] };
     let cursor: string | undefined;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
-        const result = await connection!.request(spec.method, cursor === undefined ? undefined : { cursor }, {
+        const result = await connection.request(spec.method, cursor === undefined ? undefined : { cursor }, {
           signal: AbortSignal.timeout(30_000),
         });
-        const batch = result[spec.key];
-        if (Array.isArray(batch)) items.push(...batch);
+        checkListPage(result[spec.key], spec.itemKey, checked);
         cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
         if (cursor === undefined) break;
       }
     } catch (error) {
+      const why = error instanceof ListRefused ? error.message : `fetch failed: ${error instanceof Error ? error.message : String(error)}`;
+      this.health.refused(upstream, kind, why);
       this.events.emit('error', { upstream, kind, error });
       return;
     }
-    this.#lists[kind].set(upstream, items);
+    this.health.accepted(upstream, kind);
+    this.#accept(kind, upstream, checked);
+  }
+
+  /** Takes a checked list (undefined: the list is gone); rebuilds only when it differs from the last. */
+  #accept(kind: ListKind, upstream: string, checked: CheckedList | undefined): void {
+    const key = `${upstream}\0${kind}`;
+    if (checked !== undefined) {
+      const hash = createHash('sha1');
+      for (const t of checked.texts) hash.update(`${t}\n`);
+      const digest = hash.digest('base64');
+      const same = this.#digests.get(key) === digest && this.#lists[kind].has(upstream);
+      this.#digests.set(key, digest);
+      if (same) return void this.events.emit('changed', { kind, upstream });
+      checked.items.forEach((item, i) => this.#texts.set(item, checked.texts[i]!));
+      this.#lists[kind].set(upstream, checked.items);
+    } else this.#digests.delete(key);
     this.#rebuild(kind, upstream);
   }
 
   #rebuild(kind: ListKind, upstream: string): void {
     if (kind === 'tools') this.tools = this.#buildNamed('tools', true);
     else if (kind === 'prompts') this.prompts = this.#buildNamed('prompts', false);
-    else this.resources = this.#buildResources();
+    else {
+      this.resources = this.#buildResources();
+      this.health.shared(this.resources.shared);
+    }
     this.events.emit('changed', { kind, upstream });
+    const list = CLIENT_LIST[kind];
+    const fingerprint = this.fingerprint(list);
+    if (fingerprint === this.#fingerprints[list]) return;
+    this.#fingerprints[list] = fingerprint;
+    this.events.emit('aggregateChanged', { list });
   }
 
   #buildNamed(kind: 'tools' | 'prompts', filter: boolean): NamedRouteTable {

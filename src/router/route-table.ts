@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Namespace } from './namespacing.js';
 import { disambiguate, exposeName, globMatcher } from './namespacing.js';
 
@@ -63,5 +64,15 @@ export class NamedRouteTable {
 
   get size(): number {
     return this.#byName.size;
+  }
+
+  /**
+   * A digest of what callers see and where it routes: every exposed name with its upstream and item.
+   * `text` returns an item's JSON (kept from when the list was fetched, so nothing is serialised again).
+   */
+  fingerprint(text: (item: object) => string): string {
+    const hash = createHash('sha1');
+    for (const r of this.#byName.values()) hash.update(`${r.exposed}\0${r.upstream}\0${text(r.item)}\n`);
+    return hash.digest('base64');
   }
 }

@@ -119,7 +119,7 @@ export class Dispatcher {
       await this.#loaded();
       route = (kind === 'tool' ? agg.tools : agg.prompts).get(name);
     }
-    if (!route) throw errors.invalidParams(`Unknown ${kind}: ${name}`, { field: 'params.name', [kind]: name });
+    if (!route) throw unknownName(agg, kind, name, 'params.name');
     const target: Route = { upstream: route.upstream, kind, name, target: route.target };
     const mcpParams = kind === 'tool' ? mcpParamDeclarations(route.item.inputSchema) : undefined;
     return this.#run(req, scope, target, { ...req.params, name: route.target }, mcpParams);
@@ -138,7 +138,7 @@ export class Dispatcher {
     const agg = await this.#loaded();
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
       const route = agg.prompts.get(ref.name);
-      if (!route) throw errors.invalidParams(`Unknown prompt: ${ref.name}`, { field: 'params.ref.name' });
+      if (!route) throw unknownName(agg, 'prompt', ref.name, 'params.ref.name');
       const params = { ...req.params, ref: { ...ref, name: route.target } };
       return this.#run(req, scope, { upstream: route.upstream, kind: 'completion', name: ref.name, target: route.target }, params);
     }
@@ -218,6 +218,19 @@ export class Dispatcher {
   get #debug(): boolean {
     return this.#deps.log.isLevelEnabled?.('debug') ?? false;
   }
+}
+
+/**
+ * The error for a tool or prompt name no route matches. When the name's prefix names a configured
+ * upstream that is down or has not delivered its list yet, the name may well exist there: that is the
+ * upstream's unavailability (GW_UPSTREAM_UNAVAILABLE, nothing was sent), not the caller's mistake.
+ * It is raised before any pipeline, so it never counts against that upstream's breaker: the breaker
+ * already hears the upstream's state, and callers must not be able to trip it with made-up names.
+ */
+function unknownName(agg: Aggregator, kind: 'tool' | 'prompt', name: string, field: string): GatewayError {
+  const down = agg.unavailableOwner(name, kind === 'tool' ? 'tools' : 'prompts');
+  if (down !== undefined) return errors.upstreamUnavailable(down.upstream, down.reason, false);
+  return new GatewayError('GW_NOT_FOUND', `Unknown ${kind}: ${name}`, { data: { field, [kind]: name } });
 }
 
 /** Marks errors already logged with their call's context, so handle() does not log them twice. */

@@ -1,8 +1,8 @@
-import type { Logger } from '../core/index.js';
+import { clip, systemClock, type Clock, type Logger, type TimerHandle } from '../core/index.js';
 import { errors } from '../errors/index.js';
 import type { JsonRpcNotification, RequestId } from '../protocol/index.js';
 import { LOG_LEVELS, logLevelAtLeast, META, notification } from '../protocol/index.js';
-import type { Aggregator, ListKind } from '../router/index.js';
+import type { Aggregator, ClientList } from '../router/index.js';
 import type { CallerScope } from './caller-scope.js';
 import type { MessageWriter } from './legacy-session.js';
 import type { SessionStore } from './session-store.js';
@@ -23,39 +23,67 @@ interface Listener {
   readonly logLevel: string | undefined;
 }
 
-const CHANGED: Record<ListKind, { method: string; filter: keyof ListenFilter }> = {
+const CHANGED: Record<ClientList, { method: string; filter: keyof ListenFilter }> = {
   tools: { method: 'notifications/tools/list_changed', filter: 'toolsListChanged' },
   prompts: { method: 'notifications/prompts/list_changed', filter: 'promptsListChanged' },
   resources: { method: 'notifications/resources/list_changed', filter: 'resourcesListChanged' },
-  resourceTemplates: { method: 'notifications/resources/list_changed', filter: 'resourcesListChanged' },
 };
+
+/** Time and the list_changed coalescing window of a SubscriptionHub. */
+export interface SubscriptionHubOptions {
+  readonly clock?: Clock;
+  /** Changes of one list within this window reach callers as one list_changed (default 100 ms). */
+  readonly notifyWindowMs?: number;
+  /** How long a subscription waits for upstreams still loading their first lists (default 10 s). */
+  readonly listWaitMs?: number;
+}
 
 /**
  * Fans upstream events out to callers: list_changed to every legacy session's GET stream and to modern
- * listeners that opted in; resource updates to subscribers. Upstream subscriptions are reference-counted
- * so many callers watching one URI cost the upstream one subscription.
+ * listeners that opted in; resource updates to subscribers. A list_changed goes out only when what
+ * callers see changed, at most once per list per window however many upstream changes it sums up.
+ * Upstream subscriptions are reference-counted so many callers watching one URI cost the upstream one
+ * subscription, and follow the URI to the upstream the resource list attributes it to.
  */
 export class SubscriptionHub {
   #listeners = new Set<Listener>();
   #uriRefs = new Map<string, number>();
+  /** Where each watched URI is subscribed upstream (absent: no upstream serves it yet). */
+  #placed = new Map<string, string>();
   #off: (() => void)[] = [];
+  #clock: Clock;
+  #windowMs: number;
+  #listWaitMs: number;
+  #pending = new Set<ClientList>();
+  #timer: TimerHandle | undefined;
+  /** Per list, the aggregate's fingerprint when callers were last told (or at start). */
+  #told = new Map<ClientList, string>();
 
   constructor(
     private readonly aggregator: Aggregator,
     private readonly sessions: SessionStore,
     private readonly log: Logger,
-  ) {}
+    options: SubscriptionHubOptions = {},
+  ) {
+    this.#clock = options.clock ?? systemClock;
+    this.#windowMs = options.notifyWindowMs ?? 100;
+    this.#listWaitMs = options.listWaitMs ?? 10_000;
+  }
 
   start(): void {
+    for (const list of Object.keys(CHANGED) as ClientList[]) this.#told.set(list, this.aggregator.fingerprint(list));
     this.#off.push(
-      this.aggregator.events.on('changed', ({ kind }) => this.#listChanged(kind)),
-      this.aggregator.events.on('resourceUpdated', ({ uri, params }) => this.#resourceUpdated(uri, params)),
+      this.aggregator.events.on('aggregateChanged', ({ list }) => this.#listChanged(list)),
+      this.aggregator.events.on('resourceUpdated', ({ upstream, uri, params }) => this.#resourceUpdated(upstream, uri, params)),
       this.aggregator.events.on('log', ({ params }) => this.#upstreamLog(params)),
     );
   }
 
   stop(): void {
     for (const off of this.#off.splice(0)) off();
+    if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending.clear();
   }
 
   /** Legacy `resources/subscribe`. */
@@ -119,11 +147,28 @@ export class SubscriptionHub {
     for (const u of uris) void this.#release(u);
   }
 
-  #listChanged(kind: ListKind): void {
-    const { method, filter } = CHANGED[kind];
-    const message = notification(method);
-    for (const session of this.sessions.values()) session.standalone?.(message);
-    for (const l of this.#listeners) if (l.filter[filter]) l.write(tag(message, l.id));
+  /** A list callers see changed: told once the window closes, so a burst of changes is one notification. */
+  #listChanged(list: ClientList): void {
+    if (list === 'resources') this.#follow();
+    this.#pending.add(list);
+    if (this.#timer !== undefined) return;
+    this.#timer = this.#clock.setTimeout(() => this.#flush(), this.#windowMs);
+    this.#timer.unref?.();
+  }
+
+  #flush(): void {
+    this.#timer = undefined;
+    for (const list of [...this.#pending]) {
+      this.#pending.delete(list);
+      // A change undone within the window (or already told) is no change to callers.
+      const fingerprint = this.aggregator.fingerprint(list);
+      if (this.#told.get(list) === fingerprint) continue;
+      this.#told.set(list, fingerprint);
+      const { method, filter } = CHANGED[list];
+      const message = notification(method);
+      for (const session of this.sessions.values()) session.standalone?.(message);
+      for (const l of this.#listeners) if (l.filter[filter]) l.write(tag(message, l.id));
+    }
   }
 
   /** A caller's roots changed: every upstream that was told the gateway has roots hears of it (others drop it). */
@@ -148,7 +193,10 @@ export class SubscriptionHub {
     for (const l of this.#listeners) if (l.logLevel !== undefined && logLevelAtLeast(level, l.logLevel)) l.write(tag(message, l.id));
   }
 
-  #resourceUpdated(uri: string, params: Record<string, unknown>): void {
+  #resourceUpdated(upstream: string, uri: string, params: Record<string, unknown>): void {
+    // A URI another upstream serves (it shadows this one) is not the resource callers read.
+    const owner = this.aggregator.resources.route(uri);
+    if (owner !== undefined && owner !== upstream) return;
     const message = notification('notifications/resources/updated', params);
     for (const session of this.sessions.values()) if (session.subscriptions?.has(uri)) session.standalone?.(message);
     for (const l of this.#listeners) if (l.filter.resourceSubscriptions?.includes(uri)) l.write(tag(message, l.id));
@@ -158,24 +206,50 @@ export class SubscriptionHub {
     const n = this.#uriRefs.get(uri) ?? 0;
     this.#uriRefs.set(uri, n + 1);
     if (n > 0) return;
+    // Route as resources/list will: wait (boundedly) for upstreams still loading their first lists.
+    if (this.aggregator.loading) await this.aggregator.whenLoaded(this.#listWaitMs);
+    if (!this.#uriRefs.has(uri) || this.#placed.has(uri)) return;
     const upstream = this.aggregator.resources.route(uri);
-    const connection = upstream === undefined ? undefined : this.aggregator.connection(upstream);
-    if (!connection) return;
-    // The connection speaks the upstream's era (resources/subscribe or its listen filter) and keeps
-    // the subscription across restarts; a refusal now is logged, the session's subscription stands.
-    await connection.subscribeResource(uri).catch((err: unknown) => {
-      this.log.warn({ uri, upstream, err: String(err) }, 'upstream resource subscription failed');
-    });
+    if (upstream !== undefined) await this.#place(uri, upstream);
   }
 
   async #release(uri: string): Promise<void> {
     const n = (this.#uriRefs.get(uri) ?? 0) - 1;
     if (n > 0) return void this.#uriRefs.set(uri, n);
     this.#uriRefs.delete(uri);
-    const upstream = this.aggregator.resources.route(uri);
-    const connection = upstream === undefined ? undefined : this.aggregator.connection(upstream);
+    const upstream = this.#placed.get(uri);
+    this.#placed.delete(uri);
+    if (upstream !== undefined) await this.#unplace(uri, upstream);
+  }
+
+  /** The resource lists changed: every watched URI moves to the upstream that now serves it. */
+  #follow(): void {
+    for (const uri of this.#uriRefs.keys()) {
+      const want = this.aggregator.resources.route(uri);
+      const have = this.#placed.get(uri);
+      if (want === have) continue;
+      this.#placed.delete(uri);
+      if (have !== undefined) void this.#unplace(uri, have);
+      if (want !== undefined) void this.#place(uri, want);
+    }
+  }
+
+  async #place(uri: string, upstream: string): Promise<void> {
+    this.#placed.set(uri, upstream);
+    const connection = this.aggregator.connection(upstream);
     if (!connection) return;
-    await connection.unsubscribeResource(uri).catch(() => {});
+    // The connection speaks the upstream's era (resources/subscribe or its listen filter) and keeps
+    // the subscription across restarts; a refusal now is logged, the session's subscription stands.
+    await connection.subscribeResource(uri).catch((err: unknown) => {
+      this.log.warn({ uri: clip(uri), upstream, err: String(err) }, 'upstream resource subscription failed');
+    });
+  }
+
+  async #unplace(uri: string, upstream: string): Promise<void> {
+    await this.aggregator
+      .connection(upstream)
+      ?.unsubscribeResource(uri)
+      .catch(() => {});
   }
 }
 

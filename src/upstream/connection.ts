@@ -74,6 +74,8 @@ export class Connection implements UpstreamConnection {
       probe: (signal, check) => this.#probe(signal, check),
       changed: (healthy, reason) => {
         if (healthy) this.#subscriptions.nudge();
+        // A server that was unreachable may come back as a new process that forgot our session.
+        else this.#supervisor.link?.suspect?.();
         this.#publish(reason);
       },
     });

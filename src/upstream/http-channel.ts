@@ -1,12 +1,15 @@
 import { Pool } from './undici-pool.js';
-import type { Clock, Random } from '../core/index.js';
+import { LogThrottle, type Clock, type Random } from '../core/index.js';
 import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
 import { type Channel, type ChannelHandlers, type SendOptions, type WireState, deliverJson, serialise } from './channel.js';
 import { GetStream } from './http-get-stream.js';
 import { modernHeaders, transportError, type HttpEndpointOptions } from './http-common.js';
 import { PostExchange } from './post-exchange.js';
+import { sessionGone } from './session-gone.js';
 import type { ResolvedRestart } from './spec.js';
 import { reasonText, unavailable } from './upstream-errors.js';
+
+const RESOLVED = Promise.resolve();
 
 /** How to reach a Streamable HTTP upstream. */
 export interface HttpChannelOptions extends HttpEndpointOptions {
@@ -19,12 +22,14 @@ export interface HttpChannelOptions extends HttpEndpointOptions {
 /**
  * Streamable HTTP client on a keep-alive undici Pool (no fetch: it costs ~1 ms per call). Each message
  * is one POST; the JSON or SSE response is parsed incrementally and every message on a request's stream
- * is tagged with that request. Legacy: session id, GET stream, transparent re-initialisation once on
- * 404. Modern: stateless, Mcp-Method / Mcp-Name headers, cancellation by closing the stream.
+ * is tagged with that request. Legacy: session id, GET stream, transparent re-initialisation when the
+ * server no longer knows the session (404, or 400 naming the session), after a failed re-initialisation
+ * and after the health check lost the upstream; a replaced session is DELETEd. Modern: stateless,
+ * Mcp-Method / Mcp-Name headers, cancellation by closing the stream.
  */
 export class HttpChannel implements Channel {
   readonly correlated = true;
-  /** Called on a 404 for our session: must run the legacy handshake again over this channel. */
+  /** Called when our session is gone: must run the legacy handshake again over this channel. */
   onSessionExpired: (() => Promise<void>) | undefined;
   readonly #o: HttpChannelOptions;
   readonly #pool: Pool;
@@ -36,11 +41,17 @@ export class HttpChannel implements Channel {
   #reinit: Promise<void> | undefined;
   #get: GetStream | undefined;
   #closed = false;
+  /** The session must be re-established before the next message (it expired, its renewal failed, or it is suspect). */
+  #lost = false;
+  /** DELETEs of replaced sessions still in flight (close() lets them finish). */
+  readonly #deletes = new Set<Promise<void>>();
+  readonly #logs: LogThrottle;
 
   constructor(options: HttpChannelOptions) {
     this.#o = options;
     this.#path = options.url.pathname + options.url.search;
     this.#pool = new Pool(options.url.origin, { pipelining: 1, connections: options.maxConnections, keepAliveTimeout: 30_000 });
+    this.#logs = new LogThrottle(options.clock, { burst: 3, perSecond: 1 / 60 });
     this.#rebuildHeaders();
   }
 
@@ -62,9 +73,9 @@ export class HttpChannel implements Channel {
     this.#rebuildHeaders();
   }
 
+  /** Legacy: opens the GET stream, once; it follows every later session by itself. */
   handshakeDone(): void {
-    if (this.#wire.era !== 'legacy' || this.#closed) return;
-    this.#get?.stop();
+    if (this.#wire.era !== 'legacy' || this.#closed || this.#get !== undefined) return;
     this.#get = new GetStream({
       ...this.#o,
       pool: this.#pool,
@@ -72,16 +83,25 @@ export class HttpChannel implements Channel {
       headers: () => this.#headers,
       backoff: this.#o.backoff,
       deliver: (data) => this.#deliver(data, undefined),
-      expired: () => void this.#expire(this.#sessionId).catch(() => {}),
+      session: () => this.#sessionReady(),
+      expired: (session) => this.#expire(session),
     });
     this.#get.start();
+  }
+
+  /**
+   * The health check lost the upstream: it may have restarted and forgotten the session without saying
+   * so in a way we recognise, so the next message re-initialises first (and the old session is DELETEd).
+   */
+  sessionSuspect(): void {
+    if (this.#wire.era === 'legacy' && this.#sessionId !== undefined) this.#lost = true;
   }
 
   async send(message: JsonRpcMessage, options: SendOptions = {}): Promise<void> {
     if (this.#closed) throw unavailable(this.#o.name, 'closed', false);
     // Before anything is written: a failure here is the caller's (too deep), never the upstream's.
     const body = serialise(this.#o.name, message, options.body);
-    if (this.#reinit !== undefined && options.handshake !== true) await this.#reinit;
+    if (options.handshake !== true) await this.#sessionReady();
     const { signal, requestId } = options;
     for (let retried = false; ; retried = true) {
       const session = this.#sessionId;
@@ -90,7 +110,7 @@ export class HttpChannel implements Channel {
       if (options.headers !== undefined && this.#wire.era === 'modern') headers = { ...options.headers, ...headers };
       const canExpire = session !== undefined && this.#wire.era === 'legacy' && options.handshake !== true && !retried;
       const { expired } = await this.#post(body, headers, requestId, signal, canExpire);
-      // 404 on our session: the upstream forgot it, so it provably did not process this message.
+      // Our session is gone (404, or 400 naming it): the upstream provably did not process this message.
       if (!expired) return;
       await this.#expire(session);
     }
@@ -111,7 +131,7 @@ export class HttpChannel implements Channel {
       maxJsonDepth: o.maxJsonDepth,
       related,
       signal,
-      expired: (status) => canExpire && status === 404,
+      expired: (status, text) => canExpire && sessionGone(status, text),
       session: (id) => {
         if (id !== this.#sessionId && this.#wire.era === 'legacy') {
           this.#sessionId = id;
@@ -136,33 +156,60 @@ export class HttpChannel implements Channel {
     this.#closed = true;
     this.#get?.stop();
     this.#handlers?.close('closed');
-    if (this.#sessionId !== undefined && this.#wire.era === 'legacy') {
-      const signal = AbortSignal.timeout(1_000);
-      await this.#pool
-        .request({ path: this.#path, method: 'DELETE', headers: this.#headers, signal })
-        .then((res) => res.body.dump())
-        .catch((err: unknown) => this.#o.log.debug({ upstream: this.#o.name, err }, 'session DELETE failed'));
-    }
+    if (this.#sessionId !== undefined && this.#wire.era === 'legacy') this.#deleteSession(this.#sessionId);
+    await Promise.all(this.#deletes);
     await this.#pool.destroy();
   }
 
-  /** Starts (or joins) the one re-initialisation of an expired session. */
-  async #expire(session: string | undefined): Promise<void> {
-    if (this.#reinit === undefined && this.#sessionId === session) {
-      const hook = this.onSessionExpired;
-      if (hook === undefined) throw unavailable(this.#o.name, 'session expired', false);
-      this.#o.log.info({ upstream: this.#o.name }, 'upstream session expired: re-initialising');
-      this.#get?.stop();
-      this.#get = undefined;
-      this.#sessionId = undefined;
-      this.#rebuildHeaders();
-      this.#reinit = hook().finally(() => (this.#reinit = undefined));
-    }
+  /** Resolves once a message may go out on a live session: re-initialises a lost one first (legacy). */
+  #sessionReady(): Promise<void> {
+    if (this.#reinit !== undefined || this.#lost) return this.#expire(this.#sessionId);
+    return RESOLVED;
+  }
+
+  /** Starts (or joins) the one re-initialisation of a session; `seen`: the id the caller found stale. */
+  async #expire(seen: string | undefined): Promise<void> {
+    if (this.#closed) throw unavailable(this.#o.name, 'closed', false);
+    if (this.#reinit === undefined && (this.#lost || this.#sessionId === seen)) this.#renew();
     try {
       await this.#reinit;
     } catch (err) {
       throw unavailable(this.#o.name, `session expired and re-initialisation failed: ${reasonText(err)}`, false, err);
     }
+  }
+
+  #renew(): void {
+    const hook = this.onSessionExpired;
+    if (hook === undefined) throw unavailable(this.#o.name, 'session expired', false);
+    const old = this.#sessionId;
+    const suppressed = this.#logs.take();
+    if (suppressed >= 0) {
+      const fields = { upstream: this.#o.name, ...(suppressed > 0 && { suppressed }) };
+      this.#o.log.info(
+        fields,
+        old === undefined ? 'upstream session lost: initialising again' : 'upstream session expired: re-initialising',
+      );
+    }
+    this.#lost = true;
+    this.#sessionId = undefined;
+    this.#rebuildHeaders();
+    // The server may still hold the old session (a GET-only 404, a suspect session): do not leak it.
+    if (old !== undefined) this.#deleteSession(old);
+    this.#get?.renew();
+    this.#reinit = hook()
+      .then(() => void (this.#lost = false))
+      .finally(() => (this.#reinit = undefined));
+  }
+
+  /** Best-effort DELETE of a session we no longer use (bounded; close() waits for it). */
+  #deleteSession(id: string): void {
+    const headers = { ...this.#headers, 'mcp-session-id': id };
+    const done = this.#pool
+      .request({ path: this.#path, method: 'DELETE', headers, signal: AbortSignal.timeout(1_000) })
+      .then((res) => res.body.dump())
+      .catch((err: unknown) => this.#o.log.debug({ upstream: this.#o.name, err }, 'session DELETE failed'))
+      .finally(() => this.#deletes.delete(done));
+    this.#deletes.add(done);
   }
 
   #deliver(text: string, related: RequestId | undefined): void {

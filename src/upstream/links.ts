@@ -160,6 +160,7 @@ export const openHttpLink: LinkOpener = async (ctx, signal) => {
     closed: peer.whenClosed,
     ended: ended.then(() => ({ reason: 'closed', code: null, signal: null })),
     close,
+    suspect: () => channel.sessionSuspect(),
   };
 };
 

@@ -17,8 +17,11 @@ export interface ExchangeSink {
   /** The request whose stream this is (every message on it is tagged with it). */
   readonly related: RequestId | undefined;
   readonly signal: AbortSignal | undefined;
-  /** True when this status means our session expired and the request must be re-sent after re-initialising. */
-  expired(status: number): boolean;
+  /**
+   * True when this answer means our session expired and the request must be re-sent after re-initialising:
+   * asked with the status alone when the response starts, and again with the body of an error response.
+   */
+  expired(status: number, body?: string): boolean;
   session(id: string): void;
   deliver(text: string, related: RequestId | undefined): void;
   message(parsed: unknown, related: RequestId | undefined): void;
@@ -97,6 +100,9 @@ export class PostExchange implements Dispatcher.DispatchHandler {
       if (this.#mode === 'json') this.sink.deliver(this.#text(), this.sink.related);
       else if (this.#mode === 'error') {
         const text = this.#text();
+        // A 400 that names a stale session (some SDK servers' answer to an unknown session id) may even
+        // carry our request's id: it still means "re-initialise", not an error of this call.
+        if (this.sink.expired(this.#status, text)) return this.#resolve({ expired: true });
         const parsed = tryParse(text, this.sink.maxJsonDepth);
         if (!answers(parsed, this.sink.related)) return this.#reject(statusError(this.sink.upstream, this.#status, text));
         this.sink.message(parsed, this.sink.related);

@@ -21,6 +21,8 @@ export interface Link {
   /** Resolves when the link is gone and its resources are released (process tree reaped). */
   readonly ended: Promise<LinkEnd>;
   close(): Promise<void>;
+  /** The health check lost the upstream: state it may have lost (an HTTP session) is renewed before the next message. */
+  suspect?(): void;
 }
 
 /** What a Supervisor needs. */
