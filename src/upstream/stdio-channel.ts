@@ -3,6 +3,7 @@ import type { Clock } from '../core/index.js';
 import type { JsonRpcMessage } from '../protocol/index.js';
 import { type Channel, type ChannelHandlers, type SendOptions, deliverJson, serialise } from './channel.js';
 import { NdjsonDecoder } from './ndjson-decoder.js';
+import { deathBoundCommand, groupWatchdog, type GroupWatchdog } from './orphan-guard.js';
 import { reapGroup } from './process-tree.js';
 import type { UpstreamLogger } from './spec.js';
 import { StderrForwarder } from './stderr-forwarder.js';
@@ -21,6 +22,8 @@ export interface StdioChannelOptions {
   readonly killGraceMs: number;
   readonly log: UpstreamLogger;
   readonly clock: Clock;
+  /** Kills the child's process group if the gateway dies without reaping it (default: the process-wide one). */
+  readonly watchdog?: GroupWatchdog;
 }
 
 /** How a child ended. */
@@ -36,7 +39,9 @@ const RESOLVED = Promise.resolve();
 
 /**
  * A child process speaking newline-delimited JSON-RPC on stdin/stdout. The child leads its own
- * process group (detached), so stopping it — or its crash — reaps every (grand)child it spawned.
+ * process group (detached), so stopping it — or its crash — reaps every (grand)child it spawned; and
+ * it dies with the gateway (parent-death signal via setpriv, plus the group watchdog), so a SIGKILLed
+ * gateway leaves no orphan behind.
  */
 export class StdioChannel implements Channel {
   readonly correlated = false;
@@ -57,7 +62,9 @@ export class StdioChannel implements Channel {
     this.#opts = opts;
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     this.#stderr = new StderrForwarder(opts.name, opts.log, opts.clock);
-    this.#child = spawn(opts.command, [...opts.args], {
+    // setpriv execs the command: the pid (and so the process group reaped below) is the server's own.
+    const argv = deathBoundCommand(opts.command, opts.args, opts.env, opts.cwd, opts.log);
+    this.#child = spawn(argv.file, argv.args, {
       cwd: opts.cwd,
       env: opts.env,
       shell: false,
@@ -66,6 +73,8 @@ export class StdioChannel implements Channel {
       windowsHide: true,
     });
     this.pid = this.#child.pid;
+    const watchdog = opts.watchdog ?? groupWatchdog;
+    if (this.pid !== undefined) watchdog.add(this.pid);
     const decoder = new NdjsonDecoder(opts.maxMessageBytes, {
       line: (text) => this.#onLine(text),
       oversized: (bytes, head, tail) =>
@@ -153,7 +162,10 @@ export class StdioChannel implements Channel {
 
   #reap(): void {
     if (this.#reaping !== undefined || this.pid === undefined) return;
-    this.#reaping = reapGroup(this.pid, this.#opts.killGraceMs, this.#opts.clock);
+    const pid = this.pid;
+    this.#reaping = reapGroup(pid, this.#opts.killGraceMs, this.#opts.clock).finally(() =>
+      (this.#opts.watchdog ?? groupWatchdog).remove(pid),
+    );
   }
 
   #closeChannel(reason: string): void {
