@@ -1,5 +1,5 @@
 import type { Clock, Logger } from '../core/index.js';
-import { lazyChild } from '../core/index.js';
+import { lazyChild, LogThrottle } from '../core/index.js';
 import { errors, GatewayError, toJsonRpcError, UpstreamRpcError } from '../errors/index.js';
 import type { CallContext, Route } from '../pipeline/index.js';
 import type { JsonRpcRequest, JsonRpcResponse, Params } from '../protocol/index.js';
@@ -38,11 +38,14 @@ const MODERN_ONLY = new Set(['server/discover', 'subscriptions/listen']);
 export class Dispatcher {
   #deps: DispatcherDeps;
   #handlers: Map<string, Handler>;
+  /** Warn lines for failed calls: callers choose how many calls fail (a down upstream, an open breaker). */
+  #failureLog: LogThrottle;
   #seq = 0;
   #boot = Math.floor(Math.random() * 0xffffff).toString(36);
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    this.#failureLog = new LogThrottle(deps.clock, { burst: 100, perSecond: 50 });
     const agg = deps.aggregator;
     this.#handlers = new Map<string, Handler>([
       ['ping', async () => ({})],
@@ -202,13 +205,17 @@ export class Dispatcher {
 
   /**
    * One line per failed call, bound to its request id, session, principal, upstream and tool: warn for
-   * upstream faults, error for gateway bugs, debug for the caller's own mistakes and upstream errors.
+   * upstream faults (rate-limited, with the count suppressed), error for gateway bugs, debug for the
+   * caller's own mistakes and upstream errors.
    */
   #logFailure(ctx: Pick<CallContext, 'log' | 'state'>, err: unknown, ms: number): void {
     const fields = { ms: Math.round(ms), attempts: ctx.state.attempts, err: describeError(err) };
     if (err instanceof GatewayError) {
-      if (err.upstreamFault) ctx.log.warn(fields, 'call failed');
-      else if (err.code === 'GW_INTERNAL') ctx.log.error(fields, 'call failed');
+      if (err.upstreamFault) {
+        const suppressed = this.#failureLog.take();
+        if (suppressed > 0) ctx.log.warn({ ...fields, suppressed }, `call failed (${suppressed} similar lines suppressed before)`);
+        else if (suppressed === 0) ctx.log.warn(fields, 'call failed');
+      } else if (err.code === 'GW_INTERNAL') ctx.log.error(fields, 'call failed');
       else if (this.#debug) ctx.log.debug(fields, 'call refused');
     } else if (err instanceof UpstreamRpcError) {
       if (this.#debug) ctx.log.debug(fields, 'upstream error');
