@@ -4,9 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FaultProxy } from './_fault-proxy.js';
-import { call, EPS, gwCode, httpMocks, startGateway, type Harness } from './_harness.js';
+import { call, gwCode, httpMocks, SLACK, startGateway, type Harness } from './_harness.js';
 
-const D = 2_000;
+// The deadline is not this file's subject: generous, so a loaded machine cannot turn a slow exit, respawn
+// or failover into a GW_TIMEOUT. Outcome codes still tell the mechanism apart (a missed fault ends in GW_TIMEOUT).
+const D = 10_000;
 let h: Harness;
 let mocks: Awaited<ReturnType<typeof httpMocks>>;
 const proxies: FaultProxy[] = [];
@@ -42,7 +44,7 @@ after(async () => {
   for (const m of mocks) m.files.cleanup();
 });
 
-test('R3 refused, then back: a non-idempotent call is retried (never sent) and runs exactly once', async () => {
+test('R3 refused, then back: a non-idempotent call is retried (never sent) and runs exactly once', async (t) => {
   const client = await h.client();
   const retries: { delayMs: number; neverSent: boolean }[] = [];
   const off = h.gateway.pipelines.resilience.get('one').events.retry.on('retry', (e) => {
@@ -55,12 +57,14 @@ test('R3 refused, then back: a non-idempotent call is retried (never sent) and r
   off();
   assert.equal(out.ok, true, out.message);
   assert.ok(retries.length >= 1 && retries.every((r) => r.neverSent), JSON.stringify(retries));
+  // The backoff the retry policy chose (its own record, not a wall-clock reading).
   assert.ok(retries.every((r) => r.delayMs >= 0 && r.delayMs <= 250));
   assert.equal((await mocks[0]!.stats()).calls.create, before + 1, 'executed once');
-  assert.ok(out.ms <= D + EPS);
+  t.diagnostic(`${retries.length} retries, answered after ${out.ms.toFixed(0)} ms (D = ${D})`);
+  assert.ok(out.ms <= D + SLACK, `${out.ms.toFixed(0)} ms`);
 });
 
-test('R3 refused for good: attempts = maxAttempts, then GW_UPSTREAM_UNAVAILABLE maybeExecuted=false within D', async () => {
+test('R3 refused for good: attempts = maxAttempts, then GW_UPSTREAM_UNAVAILABLE maybeExecuted=false within D', async (t) => {
   const client = await h.client();
   const retries: { attempt: number; delayMs: number; neverSent: boolean }[] = [];
   const off = h.gateway.pipelines.resilience.get('one').events.retry.on('retry', (e) => retries.push(e));
@@ -76,7 +80,9 @@ test('R3 refused for good: attempts = maxAttempts, then GW_UPSTREAM_UNAVAILABLE 
   );
   // Full jitter: retry n waits in [0, min(250, 25·2ⁿ)].
   retries.forEach((r, n) => assert.ok(r.delayMs <= Math.min(250, 25 * 2 ** n), `retry ${n}: ${r.delayMs} ms`));
-  assert.ok(out.ms <= D + EPS, `${out.ms.toFixed(0)} ms`);
+  // Not GW_TIMEOUT (asserted above): the attempts ran out before the deadline D; the bound only catches a hang.
+  t.diagnostic(`gave up after ${out.ms.toFixed(0)} ms (D = ${D}), delays ${retries.map((r) => r.delayMs.toFixed(0)).join(', ')} ms`);
+  assert.ok(out.ms <= D + SLACK, `${out.ms.toFixed(0)} ms`);
 });
 
 test('R3 replica refusing connections: calls fail over (0 caller errors) and the replica is ejected', async () => {

@@ -3,9 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { FaultProxy } from './_fault-proxy.js';
-import { call, EPS, gwCode, httpMocks, startGateway, waitFor, type Harness } from './_harness.js';
+import { call, gwCode, httpMocks, SLACK, startGateway, waitFor, type Harness } from './_harness.js';
 
-const D = 2_000;
+// The deadline is not this file's subject: generous, so a loaded machine cannot turn a slow exit, respawn
+// or failover into a GW_TIMEOUT. Outcome codes still tell the mechanism apart (a missed fault ends in GW_TIMEOUT).
+const D = 10_000;
 let h: Harness;
 let mocks: Awaited<ReturnType<typeof httpMocks>>;
 let proxy: FaultProxy;
@@ -43,7 +45,7 @@ async function resetMidCall(tool: string) {
   return pending;
 }
 
-test('R4 non-idempotent: reset after send → maybeExecuted: true, exactly one attempt', async () => {
+test('R4 non-idempotent: reset after send → maybeExecuted: true, exactly one attempt', async (t) => {
   let retries = 0;
   const off = h.gateway.pipelines.resilience.get('solo').events.retry.on('retry', () => void retries++);
   const out = await resetMidCall('solo__create');
@@ -51,15 +53,17 @@ test('R4 non-idempotent: reset after send → maybeExecuted: true, exactly one a
   assert.equal(gwCode(out), 'GW_UPSTREAM_UNAVAILABLE', out.message);
   assert.equal(out.data?.maybeExecuted, true);
   assert.equal(retries, 0);
-  assert.ok(out.ms <= D + EPS);
+  t.diagnostic(`failed ${out.ms.toFixed(0)} ms after the call (D = ${D})`);
+  assert.ok(out.ms <= D + SLACK, `${out.ms.toFixed(0)} ms`);
   assert.equal((await mocks[0]!.stats()).calls.create, 1);
   assert.equal((await mocks[1]!.stats()).calls.create, undefined);
 });
 
-test('R4 idempotent: reset after send → retried once on the other replica, which answers', async () => {
+test('R4 idempotent: reset after send → retried once on the other replica, which answers', async (t) => {
   const out = await resetMidCall('duo__read');
   assert.equal(out.ok, true, out.message);
-  assert.ok(out.ms <= D + EPS);
+  t.diagnostic(`answered by the other replica after ${out.ms.toFixed(0)} ms (D = ${D})`);
+  assert.ok(out.ms <= D + SLACK, `${out.ms.toFixed(0)} ms`);
   assert.equal((await mocks[0]!.stats()).calls.read, 1);
   assert.equal((await mocks[1]!.stats()).calls.read, 1);
 });

@@ -18,7 +18,7 @@ before(async () => {
           url: mocks[0]!.url,
           replicas: [{ url: mocks[1]!.url }, { url: mocks[2]!.url }],
           policies: {
-            timeoutMs: 2_000,
+            timeoutMs: 30_000, // not the subject here: a loaded machine must not turn slow calls into GW_TIMEOUTs
             healthCheck: { intervalMs: 0 },
             // The breaker stays out of the way (R6 covers it): this row is about outlier ejection.
             breaker: { consecutiveFailures: 20, failureRateThreshold: 0.9 },

@@ -3,7 +3,7 @@
 // upstream receives the cancellation. Control: the same tool without progress times out at T.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { call, EPS, gwCode, startGateway, stdioUpstream, waitFor, type Harness } from './_harness.js';
+import { call, gwCode, SLACK, startGateway, stdioUpstream, TIMER_GRAIN, waitFor, type Harness } from './_harness.js';
 
 const T = 500;
 const MAX = 3_000;
@@ -40,20 +40,23 @@ test('R13 progress every 300 ms extends the 500 ms attempt timer, but the call e
   assert.equal(gwCode(out), 'GW_TIMEOUT');
   assert.equal(out.data?.scope, 'deadline');
   assert.equal(out.data?.limitMs, MAX, 'the error names the route deadline, not the time left at the last progress');
-  assert.ok(out.ms >= MAX - 5 && out.ms <= MAX + EPS, `${out.ms.toFixed(0)} ms`);
+  // Not before the deadline (a lower bound holds under any load); the upper bound only catches a hang.
+  assert.ok(out.ms >= MAX - TIMER_GRAIN && out.ms <= MAX + SLACK, `${out.ms.toFixed(0)} ms`);
   assert.ok(progress >= 5, 'progress reached the client');
   const s = await waitFor(
     () => (up.files.readStats().cancellations.report === 1 ? up.files.readStats() : undefined),
-    2_000,
+    10_000,
     'cancellation upstream',
   );
   assert.equal(s.calls.report, 1, 'committed: never retried');
 });
 
-test('R13 control: without progress (no progress token) the same tool times out at T', async () => {
+test('R13 control: without progress (no progress token) the same tool times out at T', async (t) => {
   const client = await h.client();
   const out = await call(client, 'm__quiet');
+  t.diagnostic(`attempt timeout after ${out.ms.toFixed(0)} ms (T = ${T})`);
   assert.equal(gwCode(out), 'GW_TIMEOUT');
-  assert.equal(out.data?.scope, 'attempt');
-  assert.ok(out.ms <= T + EPS, `${out.ms.toFixed(0)} ms`);
+  assert.equal(out.data?.scope, 'attempt', 'the attempt timer ended it, not the deadline');
+  assert.equal(out.data?.limitMs, T);
+  assert.ok(out.ms >= T - TIMER_GRAIN && out.ms <= T + SLACK, `${out.ms.toFixed(0)} ms`);
 });

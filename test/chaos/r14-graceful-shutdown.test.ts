@@ -3,11 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { call, startGateway, stdioUpstream, waitFor, type Outcome } from './_harness.js';
+import { call, SLACK, startGateway, stdioUpstream, waitFor, type Outcome } from './_harness.js';
 
 const IN_FLIGHT = 20;
-const GRACE = 2_000;
-const up = stdioUpstream({ tools: { work: { latency: 400 } } });
+// Each call holds the upstream for LATENCY, long enough that all 20 are in flight together even when a
+// loaded machine spreads their arrival over seconds; the grace covers LATENCY with room to spare.
+const LATENCY = 3_000;
+const GRACE = 15_000;
+const up = stdioUpstream({ tools: { work: { latency: LATENCY } } });
 
 after(() => up.files.cleanup());
 
@@ -27,7 +30,7 @@ test('R14 stop() with 20 calls in flight: refuses new work at once, drains them,
   );
   const clients = await Promise.all(Array.from({ length: 4 }, () => h.client()));
   const calls: Promise<Outcome>[] = Array.from({ length: IN_FLIGHT }, (_, i) => call(clients[i % clients.length]!, 'm__work'));
-  await waitFor(() => up.files.readStats().inFlight === IN_FLIGHT, 5_000, 'all calls upstream');
+  await waitFor(() => up.files.readStats().inFlight === IN_FLIGHT, 20_000, 'all calls upstream');
   const pid = up.files.readStats().pid;
   const t0 = performance.now();
   const stopping = h.gateway.stop();
@@ -47,6 +50,7 @@ test('R14 stop() with 20 calls in flight: refuses new work at once, drains them,
     [],
     'in-flight calls complete within the grace',
   );
-  assert.ok(stopMs <= GRACE + 3_000, `stop() took ${stopMs.toFixed(0)} ms`);
+  // The grace is the gateway's to enforce; the bound here only catches a stop() that hangs.
+  assert.ok(stopMs <= GRACE + SLACK, `stop() took ${stopMs.toFixed(0)} ms`);
   assert.equal(alive(pid), false, 'the upstream process is gone');
 });

@@ -27,8 +27,12 @@ export function mockFiles(script: object): { flags: string[]; statsFile: string;
   };
 }
 
-/** Polls `probe` (every 10 ms, the Envoy waitForCounterGe pattern) until it returns a value; fails after `ms`. */
-export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 5000, what = 'condition'): Promise<T> {
+/**
+ * Polls `probe` (every 10 ms, the Envoy waitForCounterGe pattern) until it returns a value; fails after `ms`.
+ * The default is generous: it only bounds a test that is failing anyway, and a loaded 2-core box can take
+ * seconds to spawn a `node --import tsx` child.
+ */
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 20_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {
