@@ -17,6 +17,8 @@ export interface SendOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** The message's JSON text when the sender already serialised it (the peer does, before it registers anything). */
   readonly body?: string;
+  /** True once the request was answered or settled: HTTP resumes a stream that ended before it (SEP-1699). */
+  readonly answered?: () => boolean;
 }
 
 /** A message the channel could not decode; `head`/`tail` are snippets used to find its id. */

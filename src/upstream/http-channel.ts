@@ -4,9 +4,10 @@ import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
 import { type Channel, type ChannelHandlers, type SendOptions, type WireState, deliverJson, serialise } from './channel.js';
 import { GetStream } from './http-get-stream.js';
 import { modernHeaders, transportError, type HttpEndpointOptions } from './http-common.js';
-import { PostExchange } from './post-exchange.js';
+import { PostExchange, type ExchangeOutcome } from './post-exchange.js';
 import { sessionGone } from './session-gone.js';
 import type { ResolvedRestart } from './spec.js';
+import { resumeStream, type ResumePoint } from './stream-resume.js';
 import { reasonText, unavailable } from './upstream-errors.js';
 
 const RESOLVED = Promise.resolve();
@@ -109,7 +110,10 @@ export class HttpChannel implements Channel {
       // The request's own headers (SEP-2243 Mcp-Param-*), modern era only.
       if (options.headers !== undefined && this.#wire.era === 'modern') headers = { ...options.headers, ...headers };
       const canExpire = session !== undefined && this.#wire.era === 'legacy' && options.handshake !== true && !retried;
-      const { expired } = await this.#post(body, headers, requestId, signal, canExpire);
+      const { expired, resume } = await this.#post(body, headers, requestId, signal, canExpire);
+      // SEP-1699: the stream ended (or broke) after event ids but before the response: fetch the rest.
+      if (resume !== undefined && requestId !== undefined && options.answered?.() === false && this.#wire.era === 'legacy')
+        return this.#resume(requestId, signal, options.answered, resume);
       // Our session is gone (404, or 400 naming it): the upstream provably did not process this message.
       if (!expired) return;
       await this.#expire(session);
@@ -123,7 +127,7 @@ export class HttpChannel implements Channel {
     related: RequestId | undefined,
     signal: AbortSignal | undefined,
     canExpire: boolean,
-  ): Promise<{ expired: boolean }> {
+  ): Promise<ExchangeOutcome> {
     const o = this.#o;
     const exchange = new PostExchange({
       upstream: o.name,
@@ -149,6 +153,14 @@ export class HttpChannel implements Channel {
       return Promise.reject(transportError(o.name, err, signal));
     }
     return exchange.done;
+  }
+
+  /** Resumes a request's stream with GET + Last-Event-ID until its response arrives (see resumeStream). */
+  #resume(related: RequestId, signal: AbortSignal | undefined, answered: () => boolean, from: ResumePoint): Promise<void> {
+    const o = this.#o;
+    const deliver = (text: string, rel: RequestId) => this.#deliver(text, rel);
+    const options = { ...o, pool: this.#pool, path: this.#path, headers: () => this.#headers, related, signal, deliver, answered };
+    return resumeStream(options, from);
   }
 
   async close(): Promise<void> {

@@ -53,7 +53,8 @@ export class GetStream {
   #renewed = false;
   #timer: TimerHandle | undefined;
   #wake: (() => void) | undefined;
-  #lastEventId: string | undefined;
+  /** The last event id seen and the session it belongs to: ids mean nothing to another session. */
+  #lastEvent: { readonly id: string; readonly session: string | undefined } | undefined;
   #retryMs: number | undefined;
   #failures = 0;
 
@@ -112,7 +113,8 @@ export class GetStream {
     this.#request = request;
     this.#renewed = false;
     const headers: Record<string, string> = { ...o.headers(), accept: 'text/event-stream' };
-    if (this.#lastEventId !== undefined) headers['last-event-id'] = this.#lastEventId;
+    const session = headers['mcp-session-id'];
+    if (this.#lastEvent !== undefined && this.#lastEvent.session === session) headers['last-event-id'] = this.#lastEvent.id;
     let opened: number | undefined;
     let events = 0;
     try {
@@ -125,7 +127,7 @@ export class GetStream {
       if (res.statusCode !== 200 || !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
         const body = await readText(res.body, ERROR_BODY_MAX).catch(() => '');
         if (!sessionGone(res.statusCode, body)) throw new Error(`GET stream answered HTTP ${res.statusCode}`);
-        await o.expired(headers['mcp-session-id']);
+        await o.expired(session);
         return 'failed';
       }
       opened = o.clock.now();
@@ -133,13 +135,17 @@ export class GetStream {
       const parser = new SseParser(o.maxMessageBytes, {
         event: (e) => {
           events++;
-          if (e.id !== undefined) this.#lastEventId = e.id;
           if (e.event === 'message') o.deliver(e.data);
         },
         oversized: (bytes) => o.log.warn({ upstream: o.name, bytes }, 'oversized message on the GET stream dropped'),
         retry: (ms) => (this.#retryMs = ms),
       });
-      for await (const chunk of res.body as AsyncIterable<Buffer>) parser.push(chunk);
+      // The id is read after each chunk: a priming event (an id and no data) dispatches no event.
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        parser.push(chunk);
+        const id = parser.lastEventId;
+        if (id !== undefined && (id !== this.#lastEvent?.id || this.#lastEvent.session !== session)) this.#lastEvent = { id, session };
+      }
     } catch (err) {
       if (this.#stop.signal.aborted || (opened === undefined && !this.#renewed)) throw err;
       // A stream that broke after it opened is judged below like one the server ended.

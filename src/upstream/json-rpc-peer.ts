@@ -138,6 +138,7 @@ export class JsonRpcPeer {
         signal,
         body,
         handshake: flags?.handshake === true,
+        answered: () => this.#pending.get(id) !== p,
         ...(options.headers && { headers: options.headers }),
       };
       this.#sendSafely(message, send).then(

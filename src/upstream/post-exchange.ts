@@ -5,6 +5,7 @@ import type { RequestId } from '../protocol/index.js';
 import type { MalformedInfo } from './channel.js';
 import { answers, statusError, transportError } from './http-common.js';
 import { SseParser } from './sse-parser.js';
+import type { ResumePoint } from './stream-resume.js';
 
 const ERROR_BODY_MAX = 64 * 1024;
 
@@ -30,14 +31,21 @@ export interface ExchangeSink {
 
 type Mode = 'discard' | 'sse' | 'json' | 'error';
 
+/** How a POST ended: `expired` (re-send after re-initialising), or an SSE stream to resume (SEP-1699). */
+export interface ExchangeOutcome {
+  readonly expired: boolean;
+  /** The SSE stream ended (or broke) after giving event ids: the rest may be fetched with GET + Last-Event-ID. */
+  readonly resume?: ResumePoint;
+}
+
 /**
  * One POST on undici's low-level dispatch API: response bytes go straight to the SSE parser or a
  * buffer, with no Readable stream, no async iterator and no promise per chunk (the request() API costs
  * several of each per call). Resolves `expired` when the session must be re-initialised.
  */
 export class PostExchange implements Dispatcher.DispatchHandler {
-  readonly done: Promise<{ expired: boolean }>;
-  #resolve!: (outcome: { expired: boolean }) => void;
+  readonly done: Promise<ExchangeOutcome>;
+  #resolve!: (outcome: ExchangeOutcome) => void;
   #reject!: (err: unknown) => void;
   #mode: Mode = 'discard';
   #expired = false;
@@ -46,6 +54,7 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   #parts: Buffer[] = [];
   #size = 0;
   #parser: SseParser | undefined;
+  #retryMs: number | undefined;
   #offAbort: (() => void) | undefined;
 
   constructor(private readonly sink: ExchangeSink) {
@@ -76,6 +85,7 @@ export class PostExchange implements Dispatcher.DispatchHandler {
           if (e.event === 'message') sink.deliver(e.data, sink.related);
         },
         oversized: (bytes) => sink.malformed({ reason: 'oversized', detail: `SSE event of ${bytes} bytes`, ...this.#relatedField() }),
+        retry: (ms) => (this.#retryMs = ms),
       });
     } else {
       this.#mode = 'json';
@@ -107,7 +117,7 @@ export class PostExchange implements Dispatcher.DispatchHandler {
         if (!answers(parsed, this.sink.related)) return this.#reject(statusError(this.sink.upstream, this.#status, text));
         this.sink.message(parsed, this.sink.related);
       }
-      this.#resolve({ expired: this.#expired });
+      this.#resolve({ expired: this.#expired, ...this.#resumeField() });
     } catch (err) {
       this.#reject(err);
     }
@@ -117,6 +127,9 @@ export class PostExchange implements Dispatcher.DispatchHandler {
     this.#offAbort?.();
     // Our own abort of an oversized body is a reported protocol failure, not a transport error.
     if (this.#oversized) return this.#resolve({ expired: false });
+    // A stream that broke after giving event ids is resumable like one the server ended (SEP-1699).
+    const resume = this.sink.signal?.aborted ? {} : this.#resumeField();
+    if (resume.resume !== undefined) return this.#resolve({ expired: false, ...resume });
     this.#reject(transportError(this.sink.upstream, err, this.sink.signal));
   }
 
@@ -130,6 +143,11 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   #text(): string {
     const parts = this.#parts;
     return parts.length === 1 ? parts[0]!.toString('utf8') : Buffer.concat(parts, this.#size).toString('utf8');
+  }
+
+  #resumeField(): { resume?: ResumePoint } {
+    const lastEventId = this.#parser?.lastEventId;
+    return lastEventId === undefined ? {} : { resume: { lastEventId, retryMs: this.#retryMs } };
   }
 
   #relatedField(): { related?: RequestId } {
