@@ -63,12 +63,18 @@ export class Gateway {
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });
+    const bounds = config.server.sessions;
     const sessions = new SessionStore({
-      idleTimeoutMs: config.server.sessions.idleTimeoutMs,
-      maxSessions: config.server.sessions.maxSessions,
+      idleTimeoutMs: bounds.idleTimeoutMs,
+      maxSessions: bounds.maxSessions,
+      maxPerClient: bounds.maxPerClient,
+      maxStreams: bounds.maxStreams,
+      limits: bounds,
       clock,
+      // Every way a session ends (DELETE, idle, capacity, shutdown) releases its upstream subscriptions.
+      onEvict: (session) => hub.sessionClosed(session.subscriptions),
     });
-    const hub = new SubscriptionHub(this.aggregator, sessions, log, { clock });
+    const hub: SubscriptionHub = new SubscriptionHub(this.aggregator, sessions, log, { clock });
     const info: GatewayInfo = { serverInfo: { name: config.server.name, version: VERSION }, instructions: () => this.#instructions() };
     const dispatcher = new Dispatcher({
       aggregator: this.aggregator,
@@ -80,7 +86,7 @@ export class Gateway {
       cacheHints: { ttlMs: 0, cacheScope: 'private' },
       listWaitMs: 10_000,
     });
-    this.layer = new SessionLayer(sessions, dispatcher, hub, info, log);
+    this.layer = new SessionLayer(sessions, dispatcher, hub, info, log, config.server.limits);
   }
 
   /** Starts upstreams and the aggregate (and, unless `listen` is false, the HTTP listener). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
 import { resolvedPolicyScopeSchema } from './policy-schema.js';
 import { int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
 import { upstreamSchema } from './upstream-schema.js';
@@ -42,10 +43,17 @@ const server = z.strictObject({
     .strictObject({
       idleTimeoutMs: positiveMs().default(30 * 60_000),
       maxSessions: int(1).default(10_000),
+      maxPerClient: int(1).default(1000),
+      maxStateBytes: int(1024).default(16 * 1024),
+      maxInFlight: int(1).default(256),
+      maxPendingClientRequests: int(1).default(64),
+      maxSubscriptions: int(1).default(256),
+      maxStreams: int(1).default(10_000),
     })
     .prefault({}),
   limits: z
     .strictObject({
+      maxJsonDepth: int(2, 10_000).default(DEFAULT_MAX_JSON_DEPTH),
       maxStreamBufferBytes: int(16 * 1024).default(4 * 1024 * 1024),
     })
     .prefault({}),

@@ -1,5 +1,6 @@
 import type { Logger } from '../core/index.js';
-import { GatewayError } from '../errors/index.js';
+import { clip, DEFAULT_MAX_JSON_DEPTH } from '../core/index.js';
+import { GatewayError, toJsonRpcError } from '../errors/index.js';
 import type { Principal } from '../pipeline/index.js';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse, RequestId } from '../protocol/index.js';
 import { failure, success } from '../protocol/index.js';
@@ -7,8 +8,13 @@ import type { CallerScope } from './caller-scope.js';
 import type { Dispatcher } from './dispatcher.js';
 import { GATEWAY_CAPABILITIES, negotiateLegacyVersion, type GatewayInfo } from './gateway-info.js';
 import type { LegacySession, MessageWriter } from './legacy-session.js';
-import type { SessionStore } from './session-store.js';
+import type { Admission, SessionStore } from './session-store.js';
 import type { ListenFilter, SubscriptionHub } from './subscription-hub.js';
+
+/** Limits on what callers send, applied by both transports where caller JSON enters (`server.limits`). */
+export interface CallerLimits {
+  readonly maxJsonDepth: number;
+}
 
 /** The session layer as transports see it: sessions, requests, notifications and responses from callers. */
 export class SessionLayer {
@@ -20,15 +26,20 @@ export class SessionLayer {
     readonly hub: SubscriptionHub,
     private readonly info: GatewayInfo,
     private readonly log: Logger,
+    readonly limits: CallerLimits = { maxJsonDepth: DEFAULT_MAX_JSON_DEPTH },
   ) {}
 
-  /** Legacy `initialize`: a new session and the handshake result. */
-  initialize(req: JsonRpcRequest): { session: LegacySession; response: JsonRpcResponse } {
+  /**
+   * Legacy `initialize`: a new session and the handshake result. `admission` names the client (for the
+   * per-client cap) and the request's size (the session's state bound); admission may refuse (503).
+   */
+  initialize(req: JsonRpcRequest, admission?: Admission): { session: LegacySession; response: JsonRpcResponse } {
     if (this.#draining) throw new GatewayError('GW_SHUTTING_DOWN', 'The gateway is shutting down');
     const params = req.params ?? {};
     const version = negotiateLegacyVersion(params.protocolVersion);
+    // Capabilities are kept whole (modern upstreams receive them per call); clientInfo only feeds logs.
     const caps = isObject(params.capabilities) ? params.capabilities : {};
-    const session = this.sessions.create(version, caps, isObject(params.clientInfo) ? params.clientInfo : undefined);
+    const session = this.sessions.create(version, caps, clientSummary(params.clientInfo), admission);
     const instructions = this.info.instructions();
     const result = {
       protocolVersion: version,
@@ -55,13 +66,31 @@ export class SessionLayer {
     };
   }
 
-  /** Runs a request (either era). */
+  /**
+   * Runs a request (either era). A legacy request is tracked in its session for its whole life, so
+   * `notifications/cancelled` reaches it and a second request with the same id is refused.
+   */
   handle(req: JsonRpcRequest, scope: CallerScope): Promise<JsonRpcResponse> {
     if (this.#draining && req.method !== 'ping')
       return Promise.resolve(
         failure(req.id, { code: -32000, message: 'The gateway is shutting down', data: { code: 'GW_SHUTTING_DOWN' } }),
       );
-    return this.dispatcher.handle(req, scope);
+    const session = scope.session;
+    if (session === undefined) return this.dispatcher.handle(req, scope);
+    let untrack: () => void;
+    try {
+      untrack = session.track(req.id, scope.controller);
+    } catch (err) {
+      return Promise.resolve(failure(req.id, toJsonRpcError(err)));
+    }
+    this.sessions.establish(session);
+    // Untracked before the response is written: the caller may reuse the id as soon as it sees it.
+    return this.dispatcher.handle(req, scope).finally(untrack);
+  }
+
+  /** Attaches a legacy session's GET stream (bounded by `maxStreams`); returns its detach function. */
+  openStream(session: LegacySession, write: MessageWriter, end: () => void): () => void {
+    return this.sessions.openStream(session, write, end);
   }
 
   /** A caller notification: cancellation, initialized, roots changed. */
@@ -85,14 +114,9 @@ export class SessionLayer {
     return this.hub.listen(id, filter, write, signal, logLevel);
   }
 
-  /** Ends a session (DELETE, eviction). */
+  /** Ends a session (DELETE); its subscriptions are released by the store's onEvict, as on eviction. */
   end(id: string): boolean {
-    const session = this.sessions.get(id);
-    if (!session) return false;
-    const subs = session.subscriptions;
-    this.sessions.delete(id, 'deleted');
-    this.hub.sessionClosed(subs);
-    return true;
+    return this.sessions.delete(id, 'deleted');
   }
 
   /** Refuses new sessions and calls from now on. */
@@ -103,6 +127,14 @@ export class SessionLayer {
   get draining(): boolean {
     return this.#draining;
   }
+}
+
+// Only what logs use, each field cut short: the rest of a caller's clientInfo is never read.
+function clientSummary(info: unknown): Record<string, unknown> | undefined {
+  if (!isObject(info)) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const key of ['name', 'title', 'version']) if (typeof info[key] === 'string') out[key] = clip(info[key], 128);
+  return out;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -91,18 +91,14 @@ export class SubscriptionHub {
     if (typeof uri !== 'string') throw errors.invalidParams('params.uri: expected a string', { field: 'params.uri' });
     const session = scope.session;
     if (!session) throw errors.methodNotFound('resources/subscribe');
-    session.subscriptions ??= new Set();
-    if (!session.subscriptions.has(uri)) {
-      session.subscriptions.add(uri);
-      await this.#retain(uri);
-    }
+    if (session.subscribe(uri)) await this.#retain(uri);
     return {};
   }
 
   /** Legacy `resources/unsubscribe`. */
   async unsubscribe(scope: CallerScope, uri: unknown): Promise<Record<string, unknown>> {
     if (typeof uri !== 'string') throw errors.invalidParams('params.uri: expected a string', { field: 'params.uri' });
-    if (scope.session?.subscriptions?.delete(uri)) await this.#release(uri);
+    if (scope.session?.unsubscribe(uri)) await this.#release(uri);
     return {};
   }
 

@@ -20,7 +20,7 @@ describe('SessionStore', () => {
     assert.equal(clock.pendingTimers, 0);
   });
 
-  it('bounds the number of sessions: the least recently seen idle one makes room, else refuse', () => {
+  it('bounds the number of sessions: the oldest never-used one makes room, else refuse', () => {
     const clock = new ManualClock();
     const store = new SessionStore({ idleTimeoutMs: 60_000, maxSessions: 2, clock });
     const first = store.create('2025-11-25', {}, undefined);

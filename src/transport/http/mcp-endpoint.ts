@@ -5,6 +5,7 @@ import type { JsonRpcRequest, JsonRpcResponse } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, LEGACY_VERSIONS, META } from '../../protocol/index.js';
 import type { SessionLayer } from '../../session/index.js';
 import { ANONYMOUS, type ListenFilter } from '../../session/index.js';
+import { parseCallerJson } from '../caller-json.js';
 import { checkParamHeaders, claimsModern, classifyModern, preloadModernClassifier } from './modern-classifier.js';
 import { callController } from './call-controller.js';
 import { readBody } from './read-body.js';
@@ -36,16 +37,14 @@ export class McpEndpoint {
         message: 'Not Acceptable: Accept must include application/json or text/event-stream',
       });
     let body: unknown;
+    let bytes: number;
     try {
       const raw = await readBody(req, this.maxBodyBytes);
-      body = JSON.parse(raw.toString('utf8'));
+      bytes = raw.length;
+      body = parseCallerJson(raw.toString('utf8'), this.layer.limits.maxJsonDepth, 'body');
     } catch (err) {
       if (err instanceof GatewayError) return sendError(res, err.httpStatus, null, toJsonRpcError(err));
-      return sendError(res, 400, null, {
-        code: -32700,
-        message: 'Parse error: the body is not valid JSON',
-        data: { code: 'GW_PARSE_ERROR' },
-      });
+      return sendError(res, 400, null, toJsonRpcError(new GatewayError('GW_PARSE_ERROR', 'Parse error: the body could not be read')));
     }
     if (Array.isArray(body))
       return sendError(res, 400, null, {
@@ -67,7 +66,7 @@ export class McpEndpoint {
       if (typeof outcome === 'object') return sendError(res, outcome.status, idOf(message), outcome.error);
       if (outcome === 'modern') return this.#modern(req, res, message, principal, canStream);
     }
-    return this.#legacy(req, res, message, principal, canStream, !canJson);
+    return this.#legacy(req, res, message, principal, canStream, !canJson, bytes);
   }
 
   /** GET opens the legacy session's standalone stream; the modern era has none (405). */
@@ -78,15 +77,22 @@ export class McpEndpoint {
     if (!session) return sendError(res, 404, null, sessionNotFound());
     if (session.standalone) return sendError(res, 409, null, { code: -32600, message: 'A stream is already open for this session' });
     const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, true, true);
+    // The stream lives as long as its session: it keeps the session from idling out, and closing the
+    // session (DELETE, eviction, shutdown) ends it, so the caller sees the end instead of silence.
+    let detach: () => void;
+    try {
+      detach = this.layer.openStream(session, stream.write, () => res.end());
+    } catch (err) {
+      return sendError(res, err instanceof GatewayError ? err.httpStatus : 500, null, toJsonRpcError(err));
+    }
     stream.open();
     res.write(': open\n\n');
-    session.standalone = stream.write;
     markLongLived(res);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     keepAlive.unref();
     res.on('close', () => {
       clearInterval(keepAlive);
-      if (session.standalone === stream.write) session.standalone = undefined;
+      detach();
     });
   }
 
@@ -106,10 +112,13 @@ export class McpEndpoint {
     principal: Principal,
     canStream: boolean,
     sseOnly: boolean,
+    bytes: number,
   ): Promise<void> {
     if (isRequest(message) && message.method === 'initialize') {
       try {
-        const { session, response } = this.layer.initialize(message);
+        // Quotas follow the authenticated principal; anonymous callers are told apart by address.
+        const client = principal.kind === 'anonymous' ? `address:${req.socket.remoteAddress ?? ''}` : `principal:${principal.id}`;
+        const { session, response } = this.layer.initialize(message, { client, stateBytes: bytes });
         return new ResponseStream(res, { [SESSION_HEADER]: session.id }, canStream, sseOnly).finish(response);
       } catch (err) {
         return sendError(res, err instanceof GatewayError ? err.httpStatus : 500, message.id, toJsonRpcError(err));

@@ -6,6 +6,7 @@ import type { JsonRpcMessage, RequestId } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, META, MODERN_VERSION, MODERN_VERSIONS } from '../../protocol/index.js';
 import type { LegacySession, SessionLayer } from '../../session/index.js';
 import { ANONYMOUS } from '../../session/index.js';
+import { parseCallerJson } from '../caller-json.js';
 
 /**
  * `breakwater stdio`: the gateway as a stdio MCP server for desktop clients. Newline-delimited JSON on
@@ -43,9 +44,9 @@ export class StdioServer {
     if (line.trim() === '') return;
     let message: unknown;
     try {
-      message = JSON.parse(line);
-    } catch {
-      this.#write(failure(null, { code: -32700, message: 'Parse error: the line is not valid JSON', data: { code: 'GW_PARSE_ERROR' } }));
+      message = parseCallerJson(line, this.layer.limits.maxJsonDepth, 'line');
+    } catch (err) {
+      this.#write(failure(null, toJsonRpcError(err)));
       return;
     }
     if (Array.isArray(message)) {
@@ -58,10 +59,10 @@ export class StdioServer {
       );
       return;
     }
-    void this.#dispatch(message).catch((err: unknown) => this.log.error({ err: String(err) }, 'stdio dispatch failed'));
+    void this.#dispatch(message, line).catch((err: unknown) => this.log.error({ err: String(err) }, 'stdio dispatch failed'));
   }
 
-  async #dispatch(message: unknown): Promise<void> {
+  async #dispatch(message: unknown, line: string): Promise<void> {
     if (isRequest(message)) {
       const meta = (message.params?._meta ?? {}) as Record<string, unknown>;
       const claimed = meta[META.protocolVersion];
@@ -77,7 +78,15 @@ export class StdioServer {
       }
       if (message.method === 'initialize') {
         if (this.#session) this.layer.end(this.#session.id);
-        const { session, response } = this.layer.initialize(message);
+        this.#session = undefined;
+        let opened: ReturnType<SessionLayer['initialize']>;
+        try {
+          opened = this.layer.initialize(message, { client: 'stdio', stateBytes: Buffer.byteLength(line) });
+        } catch (err) {
+          this.#write(failure(message.id, toJsonRpcError(err)));
+          return;
+        }
+        const { session, response } = opened;
         this.#session = session;
         session.standalone = this.#write;
         this.#write(response);
@@ -116,6 +125,15 @@ export class StdioServer {
   }
 
   async #modern(message: Parameters<SessionLayer['handle']>[0], meta: Record<string, unknown>): Promise<void> {
+    // A second request with an id still in flight would make the first uncancellable: refuse it.
+    if (this.#modernInflight.has(message.id)) {
+      const err = new GatewayError(
+        'GW_INVALID_REQUEST',
+        `Invalid Request: request id ${JSON.stringify(message.id).slice(0, 64)} is already in use`,
+      );
+      this.#write(failure(message.id, toJsonRpcError(err)));
+      return;
+    }
     const controller = new AbortController();
     this.#modernInflight.set(message.id, controller);
     try {
