@@ -42,7 +42,12 @@ export const ERROR_CODES = {
     http: 503,
     summary: 'The upstream’s circuit breaker is open; data.retryAfterMs says when it will be probed.',
   },
-  GW_OVERLOADED: { rpc: -32000, http: 503, summary: 'A bulkhead or queue is full; the call was shed without reaching the upstream.' },
+  GW_OVERLOADED: {
+    rpc: -32000,
+    http: 503,
+    summary:
+      'A capacity bound is reached (bulkhead or queue, session admission, per-client, in-flight or stream limits, isolation pool); nothing reached the upstream. data.limit names the setting where one applies.',
+  },
   GW_CANCELLED: { rpc: -32800, http: 499, summary: 'The caller cancelled the request (never sent on the wire; logged and counted).' },
   GW_SHUTTING_DOWN: { rpc: -32000, http: 503, summary: 'The gateway is draining; retry against another instance.' },
   GW_UNATTRIBUTABLE: {
