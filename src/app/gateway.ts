@@ -5,7 +5,7 @@ import { systemClock } from '../core/index.js';
 import type { BreakwaterConfig } from '../config/index.js';
 import { Aggregator, createDispatch, type AggregatedUpstream } from '../router/index.js';
 import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayInfo } from '../session/index.js';
-import { HttpServer, McpEndpoint } from '../transport/http/index.js';
+import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
@@ -31,6 +31,7 @@ export class Gateway {
   readonly layer: SessionLayer;
   readonly pipelines: PipelineCompiler;
   #http: HttpServer | undefined;
+  #sse: LegacySseEndpoint | undefined;
   #address: AddressInfo | undefined;
   #stopping: Promise<void> | undefined;
   readonly #unwire: () => void;
@@ -103,6 +104,7 @@ export class Gateway {
         });
     if (!listen) return;
     const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes);
+    this.#sse = config.server.legacySse.enabled ? this.#legacySse() : undefined;
     this.#http = new HttpServer(
       {
         host: config.server.host,
@@ -118,6 +120,7 @@ export class Gateway {
         readiness: () => this.readiness(),
       },
       endpoint,
+      this.#sse,
     );
     try {
       this.#address = await this.#http.listen();
@@ -185,7 +188,9 @@ export class Gateway {
       const { log, config } = this.options;
       this.layer.startDrain();
       this.#http?.stopAccepting();
-      const drained = (await this.#http?.idle(config.server.drainTimeoutMs)) ?? true;
+      const wait = config.server.drainTimeoutMs;
+      // Calls from 2024-11-05 SSE callers answer on their stream, not on the POST: they drain separately.
+      const drained = (await Promise.all([this.#http?.idle(wait) ?? true, this.#sse?.idle(wait) ?? true])).every(Boolean);
       if (!drained) {
         log.warn({ active: this.#http?.activeRequests }, 'drain deadline reached; answering remaining calls with GW_SHUTTING_DOWN');
         // Every call cut here still gets an answer with its id before its connection closes.
@@ -201,6 +206,20 @@ export class Gateway {
       await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));
     })();
     return this.#stopping;
+  }
+
+  #legacySse(): LegacySseEndpoint {
+    const { server } = this.options.config;
+    return new LegacySseEndpoint(this.layer, {
+      basePath: legacySsePaths(server.path).basePath,
+      maxBodyBytes: server.maxBodyBytes,
+      maxConnections: server.sessions.maxStreams,
+      maxPerClient: server.sessions.maxPerClient,
+      idleTimeoutMs: server.sessions.idleTimeoutMs,
+      keepAliveMs: 15_000,
+      clock: this.options.clock ?? systemClock,
+      log: this.options.log,
+    });
   }
 
   #instructions(): string | undefined {

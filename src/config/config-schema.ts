@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
 import { resolvedPolicyScopeSchema } from './policy-schema.js';
-import { int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
+import { bool, int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
 import { upstreamSchema } from './upstream-schema.js';
 
 const origin = z.string().refine(
@@ -27,6 +27,8 @@ const server = z.strictObject({
   maxBodyBytes: int(1024).default(4 * 1024 * 1024),
   drainTimeoutMs: ms().default(10_000),
   name: text().default('breakwater'),
+  // The 2024-11-05 HTTP+SSE transport, at `sse` and `messages` beside `path`.
+  legacySse: z.strictObject({ enabled: bool().default(true) }).prefault({}),
   maxConnections: int(1).default(1024),
   timeouts: z
     .strictObject({

@@ -5,6 +5,7 @@ import { clip, LogThrottle, systemClock } from '../../core/index.js';
 import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import { DRAIN_CUT_EVENT } from './call-controller.js';
 import { edgeResponseClass } from './edge-response.js';
+import { sendGetWithoutSession, type LegacySseEndpoint } from './legacy-sse-endpoint.js';
 import { createOriginGuard, isLoopbackAddress } from './origin-guard.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
 import { LONG_LIVED_EVENT, sendError } from './mcp-endpoint.js';
@@ -56,6 +57,8 @@ export class HttpServer {
   constructor(
     private readonly options: HttpServerOptions,
     private readonly endpoint: McpEndpoint,
+    /** The 2024-11-05 HTTP+SSE transport (`/sse`, `/messages`), when enabled. */
+    private readonly legacySse?: LegacySseEndpoint,
   ) {
     const clock = options.clock ?? systemClock;
     this.#refusedLog = new LogThrottle(clock);
@@ -183,7 +186,9 @@ export class HttpServer {
       const { ready, details } = this.options.readiness();
       return json(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details });
     }
-    if (path !== this.options.path) return json(res, 404, { error: 'Not found' });
+    const sse = this.legacySse;
+    const legacy = path !== this.options.path && sse !== undefined && (path === sse.ssePath || path === sse.messagesPath);
+    if (path !== this.options.path && !legacy) return json(res, 404, { error: 'Not found' });
     const rejection = guard(req.headers.host, req.headers.origin);
     if (rejection) {
       const suppressed = this.#refusedLog.take();
@@ -195,6 +200,7 @@ export class HttpServer {
       const err = new GatewayError('GW_FORBIDDEN_ORIGIN', `Forbidden: ${rejection}`);
       return sendError(res, err.httpStatus, null, toJsonRpcError(err));
     }
+    if (legacy) return this.#routeLegacySse(req, res, sse, path);
     switch (req.method) {
       case 'POST':
         this.endpoint.post(req, res).catch((err: unknown) => {
@@ -203,12 +209,26 @@ export class HttpServer {
         });
         return;
       case 'GET':
+        if (req.headers['mcp-session-id'] === undefined) return sendGetWithoutSession(res, this.options.path, sse?.ssePath);
         return this.endpoint.get(req, res);
       case 'DELETE':
         return this.endpoint.delete(req, res);
       default:
         res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
     }
+  }
+
+  #routeLegacySse(req: IncomingMessage, res: ServerResponse, sse: LegacySseEndpoint, path: string): void {
+    const stream = path === sse.ssePath;
+    if (stream && req.method === 'GET') return sse.open(req, res);
+    if (!stream && req.method === 'POST') {
+      sse.post(req, res).catch((err: unknown) => {
+        this.options.log.error({ err: String(err) }, 'unhandled error in SSE messages handler');
+        sendError(res, 500, null, toJsonRpcError(new GatewayError('GW_INTERNAL', 'Internal error')));
+      });
+      return;
+    }
+    res.writeHead(405, { allow: stream ? 'GET' : 'POST' }).end();
   }
 
   #logDrop(res: ServerResponse, bufferedBytes: number): void {
