@@ -26,7 +26,7 @@ void describe('broken.yaml', () => {
     assert.equal(err.kind, 'invalid');
     assert.deepEqual(err.problems.map(short), [
       'server.port: expected a number <= 65535, got 99999',
-      'server.timout: unknown key "timout"',
+      'server.timout: unknown key "timout" (did you mean "timeouts"?)',
       'logging.level: expected one of "fatal", "error", "warn", "info", "debug", "trace", "silent", got "verbose"',
       'upstreams.fs.command: expected a string, got 42',
       'upstreams.fs.policies.timout: unknown key "timout" (did you mean "timeoutMs"?)',
