@@ -13,7 +13,8 @@ let mocks: Awaited<ReturnType<typeof httpMocks>>;
 let proxy: FaultProxy;
 
 before(async () => {
-  const script = { tools: { create: { latency: 300 }, read: { latency: 300 } } };
+  // Long enough that a poll on a loaded machine still finds the call running upstream before it ends.
+  const script = { tools: { create: { latency: 1_500 }, read: { latency: 1_500 } } };
   mocks = await httpMocks([script, script]);
   proxy = new FaultProxy({ host: '127.0.0.1', port: Number(new URL(mocks[0]!.url).port) });
   await proxy.up();
@@ -40,7 +41,7 @@ after(async () => {
 async function resetMidCall(tool: string) {
   const client = await h.client();
   const pending = call(client, tool);
-  await waitFor(async () => ((await mocks[0]!.stats()).inFlight > 0 ? true : undefined), 5_000, 'the call upstream');
+  await waitFor(async () => ((await mocks[0]!.stats()).inFlight > 0 ? true : undefined), 20_000, 'the call upstream');
   proxy.resetPeers();
   return pending;
 }

@@ -135,7 +135,7 @@ test('R6 half-open admits exactly K concurrent probes; K successes close it', as
   const cs = await clients();
   const mock = mocks[1]!;
   const breaker = h.gateway.pipelines.resilience.get('brk').breakers[0]!;
-  await waitFor(() => breaker.state === 'half-open', 10_000, 'half-open');
+  await waitFor(() => breaker.state === 'half-open', 20_000, 'half-open');
   const halfOpenAt = performance.now();
   const before = (await mock.stats()).calls.probe ?? 0;
   // The upstream is stopped while the 10 calls arrive, so no probe can answer (and close the breaker)
@@ -145,7 +145,7 @@ test('R6 half-open admits exactly K concurrent probes; K successes close it', as
   try {
     let settled = 0;
     const pending = Array.from({ length: 10 }, (_, i) => call(cs[i % cs.length]!, 'brk__probe').finally(() => void settled++));
-    await waitFor(() => settled >= 10 - K || undefined, 10_000, `${10 - K} calls refused while K probes are in flight`);
+    await waitFor(() => settled >= 10 - K || undefined, 20_000, `${10 - K} calls refused while K probes are in flight`);
     assert.equal(settled, 10 - K, 'the probes are still waiting for the stopped upstream');
     signal(mock.proc.pid!, 'SIGCONT');
     outs = await Promise.all(pending);

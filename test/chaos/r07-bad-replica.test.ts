@@ -71,7 +71,7 @@ test('R7 bad replica: ejected, 0 caller errors, at most one replica out, and it 
   await until(() => log.includes('ejected 1'), 400);
   const bAtEjection = (await mocks[1]!.stats()).calls.read ?? 0;
   await until(() => log.includes('returned 1'), 4_000);
-  await waitFor(() => log.includes('returned 1'), 5_000, 'replica 1 back in rotation');
+  await waitFor(() => log.includes('returned 1'), 20_000, 'replica 1 back in rotation');
   const bAtReturn = (await mocks[1]!.stats()).calls.read ?? 0;
   await until(() => false, calls + 30);
   for (const off of offs) off();

@@ -92,7 +92,7 @@ test('R8 shedding is decided in the gateway, at once, while the bulkhead is full
   const before = (await mocks[0]!.stats()).calls.work ?? 0;
   const busy = Promise.all(clients.map((c) => call(c, 'up__work')));
   const bulkhead = h.gateway.pipelines.resilience.get('up').bulkhead!;
-  await waitFor(() => (bulkhead.inFlight === CAPACITY ? true : undefined), 10_000, 'a full bulkhead');
+  await waitFor(() => (bulkhead.inFlight === CAPACITY ? true : undefined), 20_000, 'a full bulkhead');
   const d = await timeDecisions(h, 'up__work', 50);
   const outs = await busy;
   assert.deepEqual([...d.codes], ['GW_OVERLOADED']);

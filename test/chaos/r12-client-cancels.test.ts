@@ -36,7 +36,7 @@ async function cancelMidCall(client: Client, n: number): Promise<number> {
   const off = h.gateway.pipelines.resilience.get('m').events.retry.on('retry', () => void retries++);
   const controller = new AbortController();
   const pending = call(client, 'm__long', {}, { signal: controller.signal });
-  await waitFor(() => up.files.readStats().calls.long === n, 5_000, 'the call upstream');
+  await waitFor(() => up.files.readStats().calls.long === n, 20_000, 'the call upstream');
   const abortedAt = performance.now();
   controller.abort();
   await pending;
@@ -47,7 +47,7 @@ async function cancelMidCall(client: Client, n: number): Promise<number> {
       const st = up.files.readStats();
       return (st.cancellations.long ?? 0) + (st.disconnects.long ?? 0) >= n ? st : undefined;
     },
-    10_000,
+    20_000,
     'the upstream to count the cancellation',
   );
   const ms = performance.now() - abortedAt;

@@ -45,7 +45,7 @@ test('R13 progress every 300 ms extends the 500 ms attempt timer, but the call e
   assert.ok(progress >= 5, 'progress reached the client');
   const s = await waitFor(
     () => (up.files.readStats().cancellations.report === 1 ? up.files.readStats() : undefined),
-    10_000,
+    20_000,
     'cancellation upstream',
   );
   assert.equal(s.calls.report, 1, 'committed: never retried');

@@ -85,7 +85,7 @@ test('R18 list_changed invalidates cached results and recompiles the tool pipeli
       resolve();
     });
   });
-  await waitFor(() => h.gateway.pipelines.forRoute(route) !== compiled, 2_000, 'recompiled pipeline');
+  await waitFor(() => h.gateway.pipelines.forRoute(route) !== compiled, 20_000, 'recompiled pipeline');
   assert.equal((await call(client, 'inv__get', { q: 1 })).ok, true);
   assert.ok(calls() > before, 'the cached result was invalidated: the call reached the upstream');
 });

@@ -35,7 +35,7 @@ describe('stdio upstream supervision through the gateway', () => {
           const s = mock.readStats();
           return (s.inFlight ?? 0) > 0 ? s : undefined;
         },
-        5000,
+        20_000,
         'the call to reach the upstream',
       );
       const oldPid = stats.pid;
@@ -51,7 +51,7 @@ describe('stdio upstream supervision through the gateway', () => {
       // GW_UPSTREAM_UNAVAILABLE (not the deadline's GW_TIMEOUT, which a missed exit would end in) says the exit ended the call.
       t.diagnostic(`error ${elapsed.toFixed(0)} ms after the kill (target: under 1 s)`);
       assert.ok(elapsed < 10_000, `error after ${elapsed.toFixed(0)} ms`);
-      await waitFor(() => (mock.readStats().pid !== oldPid && gw.gateway.readiness().ready ? true : undefined), 10_000, 'the restart');
+      await waitFor(() => (mock.readStats().pid !== oldPid && gw.gateway.readiness().ready ? true : undefined), 20_000, 'the restart');
       const echo = await client.callTool({ name: 'mock__echo', arguments: { text: 'back' } });
       assert.match(JSON.stringify(echo.content), /back/);
       assert.equal(alive(oldPid), false, 'the killed process is gone');

@@ -37,7 +37,7 @@ function rawStdio(flags: string[]) {
   };
 }
 
-void describe('mock-upstream malformed frames on raw stdio', { timeout: 60_000 }, () => {
+void describe('mock-upstream malformed frames on raw stdio', { timeout: 300_000 }, () => {
   const files = mockFiles(SCRIPT);
   const io = rawStdio(files.flags);
   after(async () => (await io.stop(), files.cleanup()));
@@ -69,7 +69,7 @@ void describe('mock-upstream malformed frames on raw stdio', { timeout: 60_000 }
 
 const pick = (m: { jsonrpc: unknown; id: unknown }) => ({ jsonrpc: m.jsonrpc, id: m.id });
 
-void describe('mock-upstream malformed frames through the SDK client over stdio', { timeout: 60_000 }, () => {
+void describe('mock-upstream malformed frames through the SDK client over stdio', { timeout: 300_000 }, () => {
   void test('duplicate and unknown ids: the call succeeds, the client reports the stray frame', async () => {
     const files = mockFiles(SCRIPT);
     const { client } = await stdioMock(files.flags);
@@ -78,7 +78,7 @@ void describe('mock-upstream malformed frames through the SDK client over stdio'
     try {
       assert.ok(await client.callTool({ name: 'dup' }));
       assert.ok(await client.callTool({ name: 'stray' }));
-      await waitFor(() => errors.length >= 2, 5000, 'two client errors');
+      await waitFor(() => errors.length >= 2, 20_000, 'two client errors');
       // Invalid JSON and a wrong jsonrpc version never resolve the call: only a client timeout ends it.
       await assert.rejects(client.callTool({ name: 'invalid' }, { timeout: 300 }), /timed out/i);
       await assert.rejects(client.callTool({ name: 'wrongver' }, { timeout: 300 }), /timed out/i);
@@ -90,7 +90,7 @@ void describe('mock-upstream malformed frames through the SDK client over stdio'
   });
 });
 
-void describe('mock-upstream HTTP framing', { timeout: 60_000 }, () => {
+void describe('mock-upstream HTTP framing', { timeout: 300_000 }, () => {
   const files = mockFiles(SCRIPT);
   let mock: HttpMock;
   let session = '';

@@ -58,7 +58,7 @@ const targets: Record<string, () => Promise<Target>> = {
 };
 
 for (const [name, start] of Object.entries(targets)) {
-  void describe(`mock-upstream over ${name}`, { timeout: 60_000 }, () => {
+  void describe(`mock-upstream over ${name}`, { timeout: 300_000 }, () => {
     let t: Target;
     const listChanged: unknown[] = [];
     before(async () => {
@@ -112,7 +112,7 @@ for (const [name, start] of Object.entries(targets)) {
     void test('hang: never answers; cancelling aborts it and is recorded', async () => {
       const ac = new AbortController();
       const call = t.client.callTool({ name: 'hang' }, { signal: ac.signal });
-      await waitFor(async () => (await t.stats()).calls.hang === 1, 5000, 'hang call to arrive');
+      await waitFor(async () => (await t.stats()).calls.hang === 1, 20_000, 'hang call to arrive');
       ac.abort('test cancels');
       await assert.rejects(call);
       const s = await waitFor(
@@ -120,7 +120,7 @@ for (const [name, start] of Object.entries(targets)) {
           const s = await t.stats();
           return (s.cancellations.hang ?? 0) + (s.disconnects.hang ?? 0) === 1 && s.inFlight === 0 ? s : undefined;
         },
-        5000,
+        20_000,
         'cancellation to be recorded',
       );
       // stdio and legacy HTTP cancel with notifications/cancelled.
@@ -150,8 +150,8 @@ for (const [name, start] of Object.entries(targets)) {
           (e: unknown) => (assert.equal((e as ProtocolError).code, -32603), 'down'),
         );
       assert.equal(await outcome(), 'up');
-      await waitFor(async () => (await outcome()) === 'down', 5000, 'a down phase');
-      await waitFor(async () => (await outcome()) === 'up', 5000, 'the next up phase');
+      await waitFor(async () => (await outcome()) === 'down', 20_000, 'a down phase');
+      await waitFor(async () => (await outcome()) === 'up', 20_000, 'the next up phase');
     });
 
     void test('outputBytes: an oversized text result of exactly that size', async () => {
@@ -168,7 +168,7 @@ for (const [name, start] of Object.entries(targets)) {
     });
 
     void test('listChangedEveryMs: notifications/tools/list_changed arrive', async () => {
-      await waitFor(() => listChanged.length >= 2, 5000, 'two list_changed notifications');
+      await waitFor(() => listChanged.length >= 2, 20_000, 'two list_changed notifications');
       assert.ok((await t.stats()).listChangedSent >= 2);
     });
 
