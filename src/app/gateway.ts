@@ -7,6 +7,7 @@ import { Aggregator, createDispatch, type AggregatedUpstream } from '../router/i
 import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayInfo } from '../session/index.js';
 import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
+import { deliverSessionLog, Isolation } from './isolation.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
 import { wireResilience } from './resilience-wiring.js';
@@ -30,6 +31,8 @@ export class Gateway {
   readonly aggregator: Aggregator;
   readonly layer: SessionLayer;
   readonly pipelines: PipelineCompiler;
+  /** Per-caller connections of upstreams with `isolation` other than shared. */
+  readonly isolation: Isolation;
   #http: HttpServer | undefined;
   #sse: LegacySseEndpoint | undefined;
   #address: AddressInfo | undefined;
@@ -57,9 +60,13 @@ export class Gateway {
       });
     }
     this.aggregator = new Aggregator(aggregated, { clock, log });
+    this.isolation = new Isolation(config, { clock, log, sessionLog: (id, params) => deliverSessionLog(this.layer.sessions, id, params) });
     this.pipelines = new PipelineCompiler(
       config,
-      createDispatch((upstream, replica) => this.upstreams.get(upstream)?.[replica ?? 0]),
+      // An isolated upstream's calls use the caller's own connection; lists stay on the shared one.
+      createDispatch(
+        (upstream, replica, ctx) => this.isolation.connection(upstream, replica, ctx) ?? this.upstreams.get(upstream)?.[replica ?? 0],
+      ),
       { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
@@ -73,7 +80,10 @@ export class Gateway {
       limits: bounds,
       clock,
       // Every way a session ends (DELETE, idle, capacity, shutdown) releases its upstream subscriptions.
-      onEvict: (session) => hub.sessionClosed(session.subscriptions),
+      onEvict: (session) => {
+        hub.sessionClosed(session.subscriptions);
+        this.isolation.sessionClosed(session.id);
+      },
     });
     const hub: SubscriptionHub = new SubscriptionHub(this.aggregator, sessions, log, { clock });
     const info: GatewayInfo = { serverInfo: { name: config.server.name, version: VERSION }, instructions: () => this.#instructions() };
@@ -176,6 +186,7 @@ export class Gateway {
   counts(): { sessions: number; httpActive: number; upstreamInFlight: number } {
     let upstreamInFlight = 0;
     for (const replicas of this.upstreams.values()) for (const r of replicas) upstreamInFlight += r.inFlight;
+    upstreamInFlight += this.isolation.counts().inFlight;
     return { sessions: this.layer.sessions.size, httpActive: this.#http?.activeRequests ?? 0, upstreamInFlight };
   }
 
@@ -202,7 +213,7 @@ export class Gateway {
       this.aggregator.stop();
       this.#unwire();
       this.#http?.destroyAll();
-      await Promise.allSettled([...this.upstreams.values()].flat().map((u) => u.close()));
+      await Promise.allSettled([...[...this.upstreams.values()].flat().map((u) => u.close()), this.isolation.close()]);
       await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));
     })();
     return this.#stopping;

@@ -5,6 +5,7 @@ Usage:
   breakwater stdio [--config breakwater.yaml]                         run the gateway as a stdio MCP server
   breakwater demo [--port N]                                          gateway in front of real MCP servers from npm
   breakwater check-config FILE                                        validate a config, listing every problem
+  breakwater doctor [--config FILE] [--timeout MS]                   start the upstreams once and report problems
   breakwater client list|call --url URL [--era legacy|modern] [--tool NAME] [--args JSON]
   breakwater mock-upstream [--transport stdio|http] [--script FILE]   scripted MCP server for failure drills
 `;
@@ -21,6 +22,8 @@ export async function runCli(argv: string[]): Promise<number> {
       return (await import('./demo.js')).runDemo(rest);
     case 'check-config':
       return (await import('./check-config.js')).runCheckConfig(rest, { stdout: process.stdout, stderr: process.stderr });
+    case 'doctor':
+      return (await import('./doctor.js')).runDoctor(rest, { stdout: process.stdout, stderr: process.stderr });
     case 'client':
       return (await import('./client.js')).runClient(rest);
     case 'mock-upstream':

@@ -21,6 +21,12 @@ const root = z.strictObject({
   name: text().optional(),
 });
 
+/** Bounds of the per-caller connections of an isolated upstream. */
+const isolationPool = z.strictObject({
+  max: int(1, 10_000).default(32),
+  idleTimeoutMs: positiveMs().default(5 * 60_000),
+});
+
 const toolFilter = z.strictObject({
   allow: z.array(glob()).optional(),
   deny: z.array(glob()).default([]),
@@ -53,6 +59,9 @@ const upstreamFields = z.strictObject({
     .regex(/^[A-Za-z0-9_.-]{0,64}$/, { error: 'expected up to 64 of A-Z a-z 0-9 _ . - (or "" for no prefix)' })
     .optional(),
   trusted: bool().default(false),
+  // Who gets their own connection (child / upstream session) for calls: nobody, each session, each principal.
+  isolation: z.enum(['shared', 'per-session', 'per-principal']).default('shared'),
+  isolationPool: isolationPool.prefault({}),
   enabled: bool().default(true),
   // Limits on what this upstream may send (every replica): a bigger or deeper message is its protocol error.
   maxMessageBytes: int(1024, MAX_MESSAGE_BYTES).default(16 * 1024 * 1024),

@@ -4,8 +4,15 @@ import { META, type Params } from '../protocol/index.js';
 import { mcpParamHeaders } from '../protocol/mcp-param.js';
 import type { UpstreamConnection, UpstreamRequestOptions } from '../upstream/types.js';
 
-/** Finds the connection for an upstream (and replica, when the replica policy chose one). */
-export type ConnectionResolver = (upstream: string, replica: number | undefined) => UpstreamConnection | undefined;
+/**
+ * Finds the connection for an upstream (and replica, when the replica policy chose one); the call's
+ * context lets an isolated upstream pick the caller's own connection, which may still be starting.
+ */
+export type ConnectionResolver = (
+  upstream: string,
+  replica: number | undefined,
+  ctx: CallContext,
+) => UpstreamConnection | Promise<UpstreamConnection> | undefined;
 
 /** Bound on multi-round-trip rounds bridged for one legacy call (a server asking forever is a bug). */
 const MAX_INPUT_ROUNDS = 8;
@@ -17,7 +24,9 @@ const MAX_INPUT_ROUNDS = 8;
  */
 export function createDispatch(resolve: ConnectionResolver): Next {
   return async (ctx: CallContext): Promise<CallResult> => {
-    const connection = resolve(ctx.route.upstream, ctx.replica);
+    const found = resolve(ctx.route.upstream, ctx.replica, ctx);
+    // Only a caller's first call to an isolated upstream waits here; the hot path awaits nothing extra.
+    const connection = found instanceof Promise ? await found : found;
     if (!connection) throw errors.upstreamUnavailable(ctx.route.upstream, 'no such upstream', false);
     ctx.state.attempts++;
     const options = attemptOptions(ctx, connection.info?.era === 'modern');

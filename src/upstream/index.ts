@@ -25,3 +25,4 @@ export * from './timeout-signal.js';
 export * from './connection.js';
 export * from './create-upstream.js';
 export { protocolError } from './upstream-errors.js';
+export * from './isolated-pool.js';
