@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock, Logger } from '../core/index.js';
 import { systemClock } from '../core/index.js';
 import type { BreakwaterConfig } from '../config/index.js';
-import { Aggregator, createDispatch, type AggregatedUpstream } from '../router/index.js';
+import { Aggregator, createDispatch, InputBridge, type AggregatedUpstream } from '../router/index.js';
 import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayInfo } from '../session/index.js';
 import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
@@ -31,6 +31,8 @@ export class Gateway {
   readonly aggregator: Aggregator;
   readonly layer: SessionLayer;
   readonly pipelines: PipelineCompiler;
+  /** Modern callers' calls to legacy upstreams parked until the caller's retry brings the input they asked for. */
+  readonly inputBridge: InputBridge;
   /** Per-caller connections of upstreams with `isolation` other than shared. */
   readonly isolation: Isolation;
   #http: HttpServer | undefined;
@@ -60,12 +62,14 @@ export class Gateway {
       });
     }
     this.aggregator = new Aggregator(aggregated, { clock, log });
+    this.inputBridge = new InputBridge({ clock, ...config.server.inputBridge });
     this.isolation = new Isolation(config, { clock, log, sessionLog: (id, params) => deliverSessionLog(this.layer.sessions, id, params) });
     this.pipelines = new PipelineCompiler(
       config,
       // An isolated upstream's calls use the caller's own connection; lists stay on the shared one.
       createDispatch(
         (upstream, replica, ctx) => this.isolation.connection(upstream, replica, ctx) ?? this.upstreams.get(upstream)?.[replica ?? 0],
+        this.inputBridge,
       ),
       { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
     );
@@ -211,6 +215,7 @@ export class Gateway {
       this.layer.sessions.closeAll();
       this.layer.hub.stop();
       this.aggregator.stop();
+      this.inputBridge.close();
       this.#unwire();
       this.#http?.destroyAll();
       await Promise.allSettled([...[...this.upstreams.values()].flat().map((u) => u.close()), this.isolation.close()]);

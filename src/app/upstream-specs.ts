@@ -12,6 +12,7 @@ export function upstreamSpecs(name: string, upstream: UpstreamConfig, healthChec
     name: replicas.length > 1 ? `${name}#${i}` : name,
     kind: r.transport,
     era: upstream.era,
+    connectTimeoutMs: upstream.connectTimeoutMs,
     restart: upstream.restart,
     maxMessageBytes: upstream.maxMessageBytes,
     maxJsonDepth: upstream.maxJsonDepth,

@@ -59,6 +59,14 @@ const server = z.strictObject({
       maxStreamBufferBytes: int(16 * 1024).default(4 * 1024 * 1024),
     })
     .prefault({}),
+  // Modern callers of legacy upstreams: server→client requests become InputRequiredResults; the upstream
+  // call waits (parked) for the caller's retry.
+  inputBridge: z
+    .strictObject({
+      maxParked: int(1).default(1024),
+      ttlMs: positiveMs().default(120_000),
+    })
+    .prefault({}),
 });
 
 const logging = z.strictObject({

@@ -54,6 +54,8 @@ const upstreamFields = z.strictObject({
   transport: z.enum(TRANSPORTS).optional(),
   ...endpointFields,
   era: z.enum(['auto', 'legacy', 'modern']).default('auto'),
+  // Bound on opening a link (spawn or connect, handshake); the era probe gets half of it.
+  connectTimeoutMs: positiveMs().default(10_000),
   prefix: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{0,64}$/, { error: 'expected up to 64 of A-Z a-z 0-9 _ . - (or "" for no prefix)' })

@@ -1,8 +1,10 @@
+import { systemClock } from '../core/index.js';
 import { errors } from '../errors/index.js';
 import type { CallContext, CallResult, Next } from '../pipeline/index.js';
 import { META, type Params } from '../protocol/index.js';
 import { mcpParamHeaders } from '../protocol/mcp-param.js';
 import type { UpstreamConnection, UpstreamRequestOptions } from '../upstream/types.js';
+import { INPUT_REQUIRED_METHODS, InputBridge } from './input-bridge.js';
 
 /**
  * Finds the connection for an upstream (and replica, when the replica policy chose one); the call's
@@ -22,14 +24,21 @@ const MAX_INPUT_ROUNDS = 8;
  * flows back to the caller during the attempt marks the call committed, so outer policies never
  * retry a call whose effects the caller may already have seen.
  */
-export function createDispatch(resolve: ConnectionResolver): Next {
+export function createDispatch(resolve: ConnectionResolver, bridge: InputBridge = defaultBridge()): Next {
   return async (ctx: CallContext): Promise<CallResult> => {
+    // A modern caller's retry of a call the input bridge parked resumes it, on the connection it started on.
+    if (bridge.resumes(ctx)) return bridge.resume(ctx);
     const found = resolve(ctx.route.upstream, ctx.replica, ctx);
     // Only a caller's first call to an isolated upstream waits here; the hot path awaits nothing extra.
     const connection = found instanceof Promise ? await found : found;
     if (!connection) throw errors.upstreamUnavailable(ctx.route.upstream, 'no such upstream', false);
     ctx.state.attempts++;
-    const options = attemptOptions(ctx, connection.info?.era === 'modern');
+    // A dual-era upstream serves each caller in the caller's own era (a legacy caller: its legacy link).
+    const era = connection.eraFor?.(ctx.era) ?? connection.info?.era;
+    const options = attemptOptions(ctx, era === 'modern');
+    // A legacy upstream asks for client input with server→client requests, which a modern caller cannot
+    // receive: the bridge turns them into an InputRequiredResult and resumes on the caller's retry.
+    if (ctx.era === 'modern' && era === 'legacy' && INPUT_REQUIRED_METHODS.has(ctx.method)) return bridge.start(ctx, connection, options);
     let result = await connection.request(ctx.method, ctx.params, options);
     // A modern upstream asks for client input with an InputRequiredResult. A modern caller gets it
     // untouched; a legacy caller cannot read it, so the gateway asks the caller with the legacy
@@ -56,6 +65,11 @@ async function answerInputs(ctx: CallContext, result: CallResult): Promise<Param
   return params;
 }
 
+/** The bridge with its default bounds (the gateway passes one built from `server.inputBridge`). */
+function defaultBridge(): InputBridge {
+  return new InputBridge({ clock: systemClock, maxParked: 1024, ttlMs: 120_000 });
+}
+
 function attemptOptions(ctx: CallContext, modernUpstream: boolean): UpstreamRequestOptions {
   const { caller, state, progressToken } = ctx;
   const logLevel = caller.logLevel;
@@ -72,6 +86,7 @@ function attemptOptions(ctx: CallContext, modernUpstream: boolean): UpstreamRequ
         };
   return {
     signal: ctx.signal,
+    era: ctx.era,
     // The caller server→client traffic may be attributed to: a legacy session, or this one modern call.
     owner: ctx.sessionId ?? ctx.requestId,
     ...(meta !== undefined && { meta }),

@@ -3,3 +3,4 @@ export * from './route-table.js';
 export * from './resource-index.js';
 export * from './aggregator.js';
 export * from './dispatch.js';
+export * from './input-bridge.js';

@@ -1,8 +1,9 @@
 import { Emitter, type Clock, type Random } from '../core/index.js';
 import { UpstreamRpcError } from '../errors/index.js';
-import type { Params } from '../protocol/index.js';
+import type { Era, Params } from '../protocol/index.js';
 import { EraCache } from './era.js';
 import { HealthMonitor } from './health.js';
+import { LegacySibling } from './legacy-sibling.js';
 import type { PeerStats } from './peer-routing.js';
 import type { LinkContext, LinkOpener } from './links.js';
 import { ResourceSubscriptions } from './resource-subscriptions.js';
@@ -51,6 +52,8 @@ export class Connection implements UpstreamConnection {
   readonly #capabilities: Record<string, unknown>;
   /** The state last published on `events` (the supervisor's, overlaid with the health verdict). */
   #published: UpstreamState = 'idle';
+  /** The legacy link of a dual-era upstream (era `auto` only), used for legacy callers once a probe said modern. */
+  readonly #legacy: LegacySibling | undefined;
 
   constructor(spec: UpstreamSpec, deps: ConnectionDeps, open: LinkOpener) {
     this.name = spec.name;
@@ -98,6 +101,10 @@ export class Connection implements UpstreamConnection {
       onNotification: (n) => this.events.emit('notification', n),
       fallback: () => this.#fallback,
     };
+    this.#legacy =
+      (spec.era ?? 'auto') === 'auto'
+        ? new LegacySibling({ name: spec.name, clock: deps.clock, random: deps.random, log: deps.log, restart, link: ctx, open })
+        : undefined;
     // The supervisor reports to its own emitter: `state` is republished with the health overlay.
     const lifecycle = new Emitter<UpstreamEvents>();
     lifecycle.on('exit', (e) => this.events.emit('exit', e));
@@ -127,7 +134,13 @@ export class Connection implements UpstreamConnection {
   }
 
   get inFlight(): number {
-    return this.#supervisor.link?.peer.inFlight ?? 0;
+    return (this.#supervisor.link?.peer.inFlight ?? 0) + (this.#legacy?.inFlight ?? 0);
+  }
+
+  /** The era a call from a caller of `callerEra` is sent in: a dual-era upstream serves each caller in its own. */
+  eraFor(callerEra: Era): Era | undefined {
+    const era = this.#info?.era;
+    return era === 'modern' && callerEra === 'legacy' && this.#legacy?.usable === true ? 'legacy' : era;
   }
 
   /** Peer counters of the live link (late/unknown responses, malformed messages), if any. */
@@ -145,6 +158,12 @@ export class Connection implements UpstreamConnection {
   }
 
   request(method: string, params: Params | undefined, options: UpstreamRequestOptions): Promise<Record<string, unknown>> {
+    if (options.era === 'legacy' && this.#legacy !== undefined && this.#info?.era === 'modern')
+      return this.#legacy.request(method, params, options, () => this.#request(method, params, options));
+    return this.#request(method, params, options);
+  }
+
+  #request(method: string, params: Params | undefined, options: UpstreamRequestOptions): Promise<Record<string, unknown>> {
     const link = this.#supervisor.link;
     if (link !== undefined) return link.peer.request(method, params, options);
     return this.#supervisor.waitReady(options.signal).then((l) => l.peer.request(method, params, options));
@@ -170,8 +189,8 @@ export class Connection implements UpstreamConnection {
     this.#fallback = handler;
   }
 
-  close(): Promise<void> {
-    return this.#supervisor.stop();
+  async close(): Promise<void> {
+    await Promise.all([this.#supervisor.stop(), this.#legacy?.close()]);
   }
 
   /** The supervisor moved: (re)attach subscriptions to a new link, start/stop the health check. */

@@ -28,6 +28,18 @@ export function classifyProbe(outcome: { result: Record<string, unknown> } | { e
   throw err;
 }
 
+/**
+ * True when a legacy handshake failure says the server does not speak the legacy era at all (it
+ * answered `initialize` with an error, with a non-legacy version, or with an HTTP 4xx other than
+ * 401/403): a modern-only server. Timeouts and unreachable servers say nothing about the era.
+ */
+export function refusesLegacy(err: unknown): boolean {
+  if (err instanceof UpstreamRpcError) return true;
+  if (!(err instanceof GatewayError) || err.code !== 'GW_UPSTREAM_PROTOCOL') return false;
+  const status = err.data?.status;
+  return status === undefined || (typeof status === 'number' && status >= 400 && status < 500 && status !== 401 && status !== 403);
+}
+
 /** The per-request `_meta` envelope of the modern era (version, capabilities, client identity). */
 export function modernEnvelope(
   capabilities: Record<string, unknown>,

@@ -24,6 +24,11 @@ export interface UpstreamRequestOptions {
   readonly owner?: string;
   /** Extra `_meta` entries to send (modern envelope keys are added by the connection itself). */
   readonly meta?: Record<string, unknown>;
+  /**
+   * The caller's era: a dual-era upstream serves a legacy caller over its legacy link (see
+   * `UpstreamConnection.eraFor`). Absent: the upstream's own (probed) era.
+   */
+  readonly era?: Era;
   /** Extra HTTP headers for this request's POST (modern Streamable HTTP only: SEP-2243 `Mcp-Param-*`); ignored elsewhere. */
   readonly headers?: Readonly<Record<string, string>>;
 }
@@ -67,6 +72,8 @@ export interface UpstreamConnection {
   readonly info: UpstreamInfo | undefined;
   /** Requests of the live link waiting for their responses (drain, leak checks). */
   readonly inFlight: number;
+  /** The era a call from a caller of `callerEra` will be sent in (absent: always `info.era`). */
+  eraFor?(callerEra: Era): Era | undefined;
   /** Connects and performs the handshake (era negotiated and cached); resolves when ready. */
   start(): Promise<void>;
   request(method: string, params: Params | undefined, options: UpstreamRequestOptions): Promise<Record<string, unknown>>;

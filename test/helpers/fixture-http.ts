@@ -12,9 +12,11 @@ export interface Fixture {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts the fixture on `port` (0: any) and resolves once it prints its URL. */
-export async function startFixture(port = 0): Promise<Fixture> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts the fixture on `port` (0: any), with extra flags (`--push-input`), and resolves once it prints its URL. */
+export async function startFixture(port = 0, flags: readonly string[] = []): Promise<Fixture> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, '--port', String(port), ...flags], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stderr.resume();
   const url = await new Promise<string>((resolve, reject) => {
     let text = '';
