@@ -20,7 +20,10 @@ export interface InboundOptions {
 
 interface Live {
   readonly controller: AbortController;
-  readonly ownerId: number | undefined;
+  /** The outgoing call it was raised during; moves to another call of the same caller when that one ends. */
+  ownerId: number | undefined;
+  /** The upstream cancelled it: the one case where it gets no answer (spec: the receiver SHOULD NOT answer). */
+  cancelledByUpstream: boolean;
 }
 
 /**
@@ -65,7 +68,7 @@ export class InboundRequests {
       );
     }
     const controller = new AbortController();
-    this.#live.set(request.id, { controller, ownerId: target?.id });
+    this.#live.set(request.id, { controller, ownerId: target?.id, cancelledByUpstream: false });
     let reply: Promise<Record<string, unknown>>;
     try {
       reply = handler(request, controller.signal);
@@ -78,15 +81,29 @@ export class InboundRequests {
     );
   }
 
-  /** The upstream cancelled one of its requests. */
-  cancel(id: RequestId, reason: unknown): void {
-    this.#live.get(id)?.controller.abort(typeof reason === 'string' ? reason : 'cancelled by upstream');
+  /** Server→client requests still running. */
+  get size(): number {
+    return this.#live.size;
   }
 
-  /** Aborts the server→client requests raised during the given outgoing request. */
-  abortOwnedBy(ownerId: number, reason: string): void {
-    if (this.#live.size === 0) return;
-    for (const live of this.#live.values()) if (live.ownerId === ownerId) live.controller.abort(reason);
+  /** The upstream cancelled one of its requests. */
+  cancel(id: RequestId, reason: unknown): void {
+    const live = this.#live.get(id);
+    if (live === undefined) return;
+    live.cancelledByUpstream = true;
+    live.controller.abort(typeof reason === 'string' ? reason : 'cancelled by upstream');
+  }
+
+  /**
+   * The outgoing call `ownerId` ended. Its server→client requests move to `successor` (another call of
+   * the same caller, who is still there to answer), else they are aborted and the upstream is told so.
+   */
+  ownerFinished(ownerId: number, successor: number | undefined): void {
+    for (const live of this.#live.values()) {
+      if (live.ownerId !== ownerId) continue;
+      if (successor !== undefined) live.ownerId = successor;
+      else live.controller.abort(new GatewayError('GW_CANCELLED', 'The call this request was raised for has ended'));
+    }
   }
 
   /** Aborts everything (channel closed). */
@@ -96,9 +113,11 @@ export class InboundRequests {
   }
 
   #finish(id: RequestId, controller: AbortController, response: Parameters<Channel['send']>[0]): void {
-    if (this.#live.get(id)?.controller === controller) this.#live.delete(id);
-    // A request the upstream cancelled gets no response (spec: the receiver SHOULD NOT answer).
-    if (controller.signal.aborted) return;
+    const live = this.#live.get(id);
+    if (live?.controller === controller) this.#live.delete(id);
+    // A request the upstream cancelled gets no response (spec: the receiver SHOULD NOT answer); one cut
+    // short because its call ended is answered with the error, so the upstream never waits on it.
+    if (live?.cancelledByUpstream === true || (live === undefined && controller.signal.aborted)) return;
     this.#reply(response);
   }
 

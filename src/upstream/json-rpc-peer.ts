@@ -209,7 +209,18 @@ export class JsonRpcPeer {
     }
     if (p.token !== undefined) this.#byToken.delete(p.token);
     p.disposeAbort();
-    this.#inbound.abortOwnedBy(p.id, 'request finished');
+    if (this.#inbound.size > 0) this.#inbound.ownerFinished(p.id, this.#sameCaller(p));
+  }
+
+  /**
+   * Another call in flight of the caller that owns `p`: server→client requests raised while `p` ran
+   * were that caller's, and stay with it while it has a call to answer them for.
+   */
+  #sameCaller(p: PendingRequest): number | undefined {
+    const owner = p.options.owner;
+    if (owner === undefined) return undefined;
+    for (const q of this.#pending.values()) if (!q.listen && q.options.owner === owner && q.options.onRequest !== undefined) return q.id;
+    return undefined;
   }
 
   #abort(p: PendingRequest, reason: unknown): void {
