@@ -25,6 +25,9 @@ STABLE_CLI=node_modules/@modelcontextprotocol/conformance/dist/index.js
 ALPHA_CLI=$ALPHA_DIR/node_modules/@modelcontextprotocol/conformance/dist/index.js
 FIXTURE_HTTP=test/fixtures/conformance-server/http.ts
 FIXTURE_STDIO=test/fixtures/conformance-server/stdio.ts
+# The dual-era fixture: one process answers both eras, and the 2025 scenarios' sampling/elicitation tools use
+# the 2025 push API (legacy path only), so a gateway that serves legacy callers over the modern era fails them.
+FIXTURE_FLAGS=--push-input
 GATEWAY_MAIN=dist/src/main.js
 
 case "$MODE" in direct | gateway | all) ;; *) echo "usage: $0 [direct|gateway|all]" >&2 && exit 2 ;; esac
@@ -93,7 +96,7 @@ run_suite() {
 
 run_direct() {
   start_server "$RESULTS/direct-fixture.log" 'listening (http://127\.0\.0\.1:[0-9]+/mcp)' \
-    node --import tsx "$FIXTURE_HTTP" --port 0
+    node --import tsx "$FIXTURE_HTTP" --port 0 $FIXTURE_FLAGS
   local url=$SERVER_URL suite
   for suite in $SUITES; do run_suite direct "$suite" "$url"; done
   stop_servers
@@ -101,10 +104,15 @@ run_direct() {
 
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
-# run_gateway <mode> <upstream-yaml>: Breakwater with the given upstream block, then every suite through it.
+# run_gateway <mode> <upstream-yaml> <poll-after-ms>: Breakwater with the given upstream block, then every suite
+# through it. Legacy callers get primed SSE streams (sse: always) closed mid-call after <poll-after-ms> (SSE
+# polling), so server-sse-polling sees a real close and resume: test_reconnection answers ~500 ms after the call
+# (stdio) or ~650 ms (HTTP: the fixture's own 500 ms retry hint comes first), and the suite's probe makes one GET,
+# so the close must come before the answer and the resumed GET must outlive it.
 run_gateway() {
-  local mode=$1 upstream=$2 config=$RESULTS/$1.yaml suite
-  printf 'server:\n  port: %s\nupstreams:\n  fixture:\n%s\n' "$(free_port)" "$upstream" >"$config"
+  local mode=$1 upstream=$2 poll=$3 config=$RESULTS/$1.yaml suite
+  printf 'server:\n  port: %s\n  streams:\n    sse: always\n    pollAfterMs: %s\n    retryMs: 100\nupstreams:\n  fixture:\n%s\n' \
+    "$(free_port)" "$poll" "$upstream" >"$config"
   start_server "$RESULTS/$mode-gateway.log" 'breakwater listening on (http://[^ ]+)' node "$GATEWAY_MAIN" serve --config "$config"
   local url=$SERVER_URL
   for suite in $SUITES; do run_suite "$mode" "$suite" "$url"; done
@@ -115,12 +123,13 @@ run_gateway_modes() {
   [[ -f "$GATEWAY_MAIN" ]] || { echo "missing $GATEWAY_MAIN: run npm run build first" >&2 && exit 1; }
   # The fixture started here lives until run_gateway's stop_servers after the HTTP-upstream suites.
   start_server "$RESULTS/gateway-http-fixture.log" 'listening (http://127\.0\.0\.1:[0-9]+/mcp)' \
-    node --import tsx "$FIXTURE_HTTP" --port 0
+    node --import tsx "$FIXTURE_HTTP" --port 0 $FIXTURE_FLAGS
   run_gateway gateway-http "    url: $SERVER_URL
-    prefix: \"\""
+    prefix: \"\"" 450
   run_gateway gateway-stdio "    command: node
-    args: [--import, tsx, $FIXTURE_STDIO]
-    prefix: \"\""
+    args: [--import, tsx, $FIXTURE_STDIO, $FIXTURE_FLAGS]
+    connectTimeoutMs: 60000
+    prefix: \"\"" 330
 }
 
 mkdir -p "$RESULTS"

@@ -5,7 +5,7 @@ import { systemClock } from '../core/index.js';
 import type { BreakwaterConfig } from '../config/index.js';
 import { Aggregator, createDispatch, InputBridge, type AggregatedUpstream } from '../router/index.js';
 import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayInfo } from '../session/index.js';
-import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint } from '../transport/http/index.js';
+import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint, StreamRegistry } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
 import { deliverSessionLog, Isolation } from './isolation.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
@@ -117,7 +117,8 @@ export class Gateway {
           log.warn({ upstream: name, err: err instanceof Error ? err.message : String(err) }, 'upstream failed to start');
         });
     if (!listen) return;
-    const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes);
+    const streams = new StreamRegistry(config.server.streams, this.options.clock ?? systemClock);
+    const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes, undefined, streams);
     this.#sse = config.server.legacySse.enabled ? this.#legacySse() : undefined;
     this.#http = new HttpServer(
       {

@@ -59,6 +59,16 @@ const server = z.strictObject({
       maxStreamBufferBytes: int(16 * 1024).default(4 * 1024 * 1024),
     })
     .prefault({}),
+  // SSE resumability for legacy (2025-11-25) callers, SEP-1699: event ids, a replay buffer, SSE polling.
+  streams: z
+    .strictObject({
+      replayBytes: int(0).default(1024 * 1024),
+      replayAgeMs: positiveMs().default(60_000),
+      pollAfterMs: ms().default(0),
+      retryMs: ms().default(1_000),
+      sse: z.enum(['auto', 'always']).default('auto'),
+    })
+    .prefault({}),
   // Modern callers of legacy upstreams: server→client requests become InputRequiredResults; the upstream
   // call waits (parked) for the caller's retry.
   inputBridge: z

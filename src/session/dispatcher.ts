@@ -8,7 +8,7 @@ import { mcpParamDeclarations, type McpParamDeclaration } from '../protocol/mcp-
 import type { Aggregator } from '../router/index.js';
 import { callerChannel } from './caller-channel.js';
 import type { CallerScope } from './caller-scope.js';
-import { GATEWAY_CAPABILITIES, type GatewayInfo } from './gateway-info.js';
+import { GATEWAY_CAPABILITIES, tasksRefused, type GatewayInfo } from './gateway-info.js';
 import { decorateModernResult, type CacheHintDefaults } from './modern-result.js';
 import type { PipelineSource } from './pipelines.js';
 import { forwardParams } from './params.js';
@@ -70,7 +70,7 @@ export class Dispatcher {
     const modern = scope.era === 'modern';
     const handler = (modern ? LEGACY_ONLY : MODERN_ONLY).has(req.method) ? undefined : this.#handlers.get(req.method);
     try {
-      if (!handler) throw errors.methodNotFound(req.method);
+      if (!handler) throw req.method.startsWith('tasks/') ? tasksRefused(req.method) : errors.methodNotFound(req.method);
       const result = await handler(req, scope);
       return success(req.id, modern ? decorateModernResult(req.method, result, this.#deps.info.serverInfo, this.#deps.cacheHints) : result);
     } catch (err) {

@@ -91,7 +91,15 @@ export class SubscriptionHub {
     if (typeof uri !== 'string') throw errors.invalidParams('params.uri: expected a string', { field: 'params.uri' });
     const session = scope.session;
     if (!session) throw errors.methodNotFound('resources/subscribe');
-    if (session.subscribe(uri)) await this.#retain(uri);
+    if (!session.subscribe(uri)) return {};
+    try {
+      await this.#retain(uri, true);
+    } catch (err) {
+      // The upstream subscription was not made: the caller hears so, and holds nothing.
+      session.unsubscribe(uri);
+      await this.#release(uri);
+      throw err;
+    }
     return {};
   }
 
@@ -130,11 +138,21 @@ export class SubscriptionHub {
    * aborts; with a `logLevel` (the listen request's `_meta`), also upstream logs tied to no call.
    */
   async listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal, logLevel?: string): Promise<void> {
-    const listener: Listener = { id, filter, write, logLevel };
+    let listener: Listener = { id, filter, write, logLevel };
     this.#listeners.add(listener);
-    const uris = filter.resourceSubscriptions ?? [];
-    await Promise.allSettled(uris.map((u) => this.#retain(u)));
-    write(notification('notifications/subscriptions/acknowledged', { notifications: filter, _meta: { [META.subscriptionId]: id } }));
+    const wanted = filter.resourceSubscriptions ?? [];
+    const outcomes = await Promise.allSettled(wanted.map((u) => this.#retain(u, true)));
+    // The acknowledgement names only what is delivered: a URI no upstream would watch is left out.
+    const uris = wanted.filter((_, i) => outcomes[i]!.status === 'fulfilled');
+    if (uris.length < wanted.length) {
+      for (const u of wanted) if (!uris.includes(u)) void this.#release(u);
+      this.#listeners.delete(listener);
+      listener = { ...listener, filter: { ...filter, resourceSubscriptions: uris } };
+      this.#listeners.add(listener);
+    }
+    write(
+      notification('notifications/subscriptions/acknowledged', { notifications: listener.filter, _meta: { [META.subscriptionId]: id } }),
+    );
     await new Promise<void>((resolve) => {
       if (signal.aborted) return resolve();
       signal.addEventListener('abort', () => resolve(), { once: true });
@@ -198,7 +216,8 @@ export class SubscriptionHub {
     for (const l of this.#listeners) if (l.filter.resourceSubscriptions?.includes(uri)) l.write(tag(message, l.id));
   }
 
-  async #retain(uri: string): Promise<void> {
+  /** One more watcher of `uri`; `strict`: a failed upstream subscription rejects (a caller is waiting). */
+  async #retain(uri: string, strict = false): Promise<void> {
     const n = this.#uriRefs.get(uri) ?? 0;
     this.#uriRefs.set(uri, n + 1);
     if (n > 0) return;
@@ -206,7 +225,7 @@ export class SubscriptionHub {
     if (this.aggregator.loading) await this.aggregator.whenLoaded(this.#listWaitMs);
     if (!this.#uriRefs.has(uri) || this.#placed.has(uri)) return;
     const upstream = this.aggregator.resources.route(uri);
-    if (upstream !== undefined) await this.#place(uri, upstream);
+    if (upstream !== undefined) await this.#place(uri, upstream, strict);
   }
 
   async #release(uri: string): Promise<void> {
@@ -230,14 +249,16 @@ export class SubscriptionHub {
     }
   }
 
-  async #place(uri: string, upstream: string): Promise<void> {
+  async #place(uri: string, upstream: string, strict = false): Promise<void> {
     this.#placed.set(uri, upstream);
     const connection = this.aggregator.connection(upstream);
     if (!connection) return;
     // The connection speaks the upstream's era (resources/subscribe or its listen filter) and keeps
-    // the subscription across restarts; a refusal now is logged, the session's subscription stands.
+    // the subscription across restarts. A refusal is logged; when a caller waits for it (`strict`) the
+    // caller gets it too (never a false success), otherwise (a URI moving upstream) the subscription stands.
     await connection.subscribeResource(uri).catch((err: unknown) => {
       this.log.warn({ uri: clip(uri), upstream, err: String(err) }, 'upstream resource subscription failed');
+      if (strict) throw err;
     });
   }
 

@@ -37,6 +37,8 @@ export interface ChannelHandlers {
   /** One decoded message, dispatched synchronously in arrival order. */
   message(message: unknown, related: RequestId | undefined): void;
   malformed(info: MalformedInfo): void;
+  /** An `application/json` body carried several messages, one per line (HTTP; counted, never refused). */
+  ndjsonBody?(): void;
   /** The channel is gone for good (child exit, stream end, close); `delivered` false: nothing ever reached the upstream. */
   close(reason: string, delivered?: boolean): void;
 }

@@ -145,6 +145,7 @@ export class HttpChannel implements Channel {
       deliver: (text, rel) => this.#deliver(text, rel),
       message: (parsed, rel) => this.#handlers?.message(parsed, rel),
       malformed: (info) => this.#handlers?.malformed(info),
+      ndjson: () => this.#handlers?.ndjsonBody?.(),
     });
     if (signal?.aborted) return Promise.reject(signal.reason);
     try {

@@ -64,6 +64,7 @@ export class JsonRpcPeer {
     staleSubscription: 0,
     unattributedRequests: 0,
     unattributedNotifications: 0,
+    ndjsonBodies: 0,
   };
   readonly #channel: Channel;
   readonly #opts: PeerOptions;
@@ -91,6 +92,7 @@ export class JsonRpcPeer {
     channel.setHandlers({
       message: (m, related) => this.#onMessage(m, related),
       malformed: (info) => this.#onMalformed(info),
+      ndjsonBody: () => void this.stats.ndjsonBodies++,
       close: (reason, delivered) => this.failAll(reason, delivered !== false),
     });
   }

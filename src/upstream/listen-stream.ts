@@ -1,5 +1,5 @@
 import type { Clock, Random, TimerHandle } from '../core/index.js';
-import { UpstreamRpcError } from '../errors/index.js';
+import { GatewayError, UpstreamRpcError } from '../errors/index.js';
 import { META, type JsonRpcNotification, type Params } from '../protocol/index.js';
 import { backoffDelay } from './backoff.js';
 import type { JsonRpcPeer } from './json-rpc-peer.js';
@@ -39,6 +39,8 @@ interface Stream {
   /** The filter generation this stream carries. */
   readonly gen: number;
   ackedAt: number | undefined;
+  /** What the server agreed to deliver (its acknowledgement's filter). */
+  agreed: Record<string, unknown>;
   /** The server agreed to deliver nothing on it: it is not reopened when it ends. */
   idle: boolean;
 }
@@ -82,6 +84,17 @@ export class ListenStream {
   /** The filter the live stream carries (undefined while none is acknowledged). */
   get filter(): UpstreamListenFilter | undefined {
     return this.#current?.filter;
+  }
+
+  /** False once the server answered `subscriptions/listen` with -32601 (it has no change feed). */
+  get supported(): boolean {
+    return !this.#unsupported;
+  }
+
+  /** True when the live stream's acknowledgement agreed to deliver updates of `uri`. */
+  watching(uri: string): boolean {
+    const uris = this.#current?.agreed.resourceSubscriptions;
+    return Array.isArray(uris) && uris.includes(uri);
   }
 
   /** A new ready link: open its stream at once. */
@@ -177,7 +190,7 @@ export class ListenStream {
       this.#current = undefined;
       return this.#acked(gen);
     }
-    const stream: Stream = { controller: new AbortController(), filter, key, gen, ackedAt: undefined, idle: false };
+    const stream: Stream = { controller: new AbortController(), filter, key, gen, ackedAt: undefined, agreed: {}, idle: false };
     this.#next = stream;
     peer
       .request(
@@ -194,6 +207,9 @@ export class ListenStream {
 
   #onMessage(stream: Stream, n: JsonRpcNotification): void {
     if (n.method === 'notifications/subscriptions/acknowledged') return this.#acknowledged(stream, n.params?.notifications);
+    // The stream is live once anything arrives on it: a server that sends a change before (or without)
+    // its acknowledgement is taken to have agreed to what was asked.
+    if (stream === this.#next) this.#acknowledged(stream, stream.filter);
     if (stream.controller.signal.aborted) return;
     this.#o.emit(untagged(n));
   }
@@ -206,6 +222,7 @@ export class ListenStream {
     this.#current = stream;
     old?.controller.abort(new Error('replaced by an acknowledged successor'));
     const notifications = isRecord(agreed) ? agreed : {};
+    stream.agreed = notifications;
     stream.idle = Object.keys(notifications).length === 0;
     this.#o.log.debug({ upstream: this.#o.name, requested: stream.filter, agreed: notifications }, 'subscriptions/listen acknowledged');
     this.#acked(stream.gen);
@@ -216,7 +233,8 @@ export class ListenStream {
   #ended(stream: Stream, reason: unknown): void {
     if (stream.controller.signal.aborted) return; // we closed it: replaced, detached or closed
     stream.controller.abort(new Error('ended'));
-    if (stream === this.#next) this.#next = undefined;
+    const unacknowledged = stream === this.#next;
+    if (unacknowledged) this.#next = undefined;
     else if (stream === this.#current) this.#current = undefined;
     else return;
     if (this.#peer === undefined) return;
@@ -226,6 +244,8 @@ export class ListenStream {
       this.#resolveWaiters();
       return;
     }
+    // Whoever waits for this stream learns now that it failed, not when the acknowledgement wait runs out.
+    if (unacknowledged) this.#rejectWaiters(listenFailed(this.#o.name, reason));
     if (stream.idle) return; // the server agreed to nothing; reopening would only spin
     // A stream that lived long enough starts the backoff over; a flapping one keeps growing it.
     if (stream.ackedAt !== undefined && this.#o.clock.now() - stream.ackedAt >= this.#o.backoff.maxDelayMs) this.#failures = 0;
@@ -273,6 +293,12 @@ export class ListenStream {
     this.#timer = undefined;
     this.#backingOff = false;
   }
+}
+
+/** The upstream ended a `subscriptions/listen` before acknowledging it: its own error, or unavailable. */
+function listenFailed(upstream: string, reason: unknown): unknown {
+  if (reason instanceof UpstreamRpcError || reason instanceof GatewayError) return reason;
+  return unavailable(upstream, `subscriptions/listen ended before it was acknowledged: ${reasonText(reason)}`, false);
 }
 
 function announces(capability: unknown, flag: string): boolean {

@@ -50,6 +50,8 @@ export interface PeerStats {
   unattributedRequests: number;
   /** Call-related notifications (logs) dropped for the same reason: never guessed, never broadcast. */
   unattributedNotifications: number;
+  /** `application/json` bodies that carried several messages, one per line (accepted; see JsonBody). */
+  ndjsonBodies: number;
 }
 
 /** The error a server→client request gets when it cannot be attributed to one caller. */

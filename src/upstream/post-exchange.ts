@@ -4,6 +4,7 @@ import { jsonDepthExceeds, onAbort } from '../core/index.js';
 import type { RequestId } from '../protocol/index.js';
 import type { MalformedInfo } from './channel.js';
 import { answers, statusError, transportError } from './http-common.js';
+import { JsonBody } from './json-body.js';
 import { SseParser } from './sse-parser.js';
 import type { ResumePoint } from './stream-resume.js';
 
@@ -27,6 +28,8 @@ export interface ExchangeSink {
   deliver(text: string, related: RequestId | undefined): void;
   message(parsed: unknown, related: RequestId | undefined): void;
   malformed(info: MalformedInfo): void;
+  /** A JSON body carried several messages, one per line (counted, see JsonBody). */
+  ndjson?(): void;
 }
 
 type Mode = 'discard' | 'sse' | 'json' | 'error';
@@ -55,6 +58,7 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   #size = 0;
   #parser: SseParser | undefined;
   #retryMs: number | undefined;
+  #json: JsonBody | undefined;
   #offAbort: (() => void) | undefined;
 
   constructor(private readonly sink: ExchangeSink) {
@@ -88,26 +92,34 @@ export class PostExchange implements Dispatcher.DispatchHandler {
         retry: (ms) => (this.#retryMs = ms),
       });
     } else {
+      // No early refusal by Content-Length: a newline-delimited body may carry many messages.
       this.#mode = 'json';
-      const length = Number(headers['content-length'] ?? 0);
-      if (length > this.sink.maxMessageBytes) this.#tooBig(controller, `${length} bytes`);
+      const { sink } = this;
+      this.#json = new JsonBody(sink.maxMessageBytes, sink.maxJsonDepth, {
+        deliver: (text) => sink.deliver(text, sink.related),
+        message: (parsed) => sink.message(parsed, sink.related),
+        ndjson: () => sink.ndjson?.(),
+        oversized: (detail, fatal, head, tail) => {
+          if (fatal) return this.#tooBig(controller, detail);
+          sink.malformed({ reason: 'oversized', detail, ...this.#relatedField(), ...(head !== undefined && { head, tail }) });
+        },
+      });
     }
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.#mode === 'sse') return this.#parser!.push(chunk);
+    if (this.#mode === 'json') return this.#json!.push(chunk);
     if (this.#mode === 'discard') return;
     this.#size += chunk.length;
-    if (this.#mode === 'json' && this.#size > this.sink.maxMessageBytes)
-      return this.#tooBig(controller, `more than ${this.sink.maxMessageBytes} bytes`);
-    if (this.#mode === 'error' && this.#size > ERROR_BODY_MAX) return;
+    if (this.#size > ERROR_BODY_MAX) return;
     this.#parts.push(chunk);
   }
 
   onResponseEnd(): void {
     this.#offAbort?.();
     try {
-      if (this.#mode === 'json') this.sink.deliver(this.#text(), this.sink.related);
+      if (this.#mode === 'json') this.#json!.end();
       else if (this.#mode === 'error') {
         const text = this.#text();
         // A 400 that names a stale session (some SDK servers' answer to an unknown session id) may even

@@ -1,11 +1,11 @@
-import type { Clock } from '../core/index.js';
-import { UpstreamRpcError } from '../errors/index.js';
+import { clip, type Clock } from '../core/index.js';
+import { GatewayError } from '../errors/index.js';
 import type { JsonRpcPeer } from './json-rpc-peer.js';
 import { ListenStream, type ListenStreamOptions } from './listen-stream.js';
 import type { UpstreamLogger } from './spec.js';
 import { timeoutSignal } from './timeout-signal.js';
 import type { UpstreamEvents, UpstreamInfo } from './types.js';
-import { reasonText } from './upstream-errors.js';
+import { reasonText, unavailable } from './upstream-errors.js';
 
 /** What the subscription manager needs from its connection. */
 export interface ResourceSubscriptionOptions extends ListenStreamOptions {
@@ -66,18 +66,24 @@ export class ResourceSubscriptions {
     this.#listen.nudge();
   }
 
+  /**
+   * Watches `uri` upstream, then keeps it watched across links. Rejects as soon as the subscription
+   * cannot be made (no link, no `resources.subscribe` capability, a refusal, a listen stream that failed
+   * or did not agree to the URI) and then forgets the URI: the caller is told, so nothing is replayed.
+   */
   async subscribe(uri: string): Promise<void> {
     if (this.#uris.has(uri)) return;
-    this.#uris.add(uri);
     const peer = this.#peer;
-    if (peer === undefined) return; // recorded: established when the next link is ready
-    if (this.#o.info()?.era === 'modern') return this.#listen.changed();
-    if (!this.#legacySubscribe()) return;
+    if (peer === undefined) throw unavailable(this.#o.name, 'not connected: the resource subscription was not made', false);
+    if (!this.#canSubscribe()) throw cannotWatch(this.#o.name, uri, 'does not support resource subscriptions');
+    this.#uris.add(uri);
     try {
-      await this.#request(peer, 'resources/subscribe', uri);
+      if (this.#o.info()?.era !== 'modern') return await this.#request(peer, 'resources/subscribe', uri);
+      await this.#listen.changed();
+      if (!this.#listen.supported) throw cannotWatch(this.#o.name, uri, 'does not support subscriptions/listen');
+      if (!this.#listen.watching(uri)) throw cannotWatch(this.#o.name, uri, 'did not agree to watch the resource');
     } catch (err) {
-      // The upstream refused this URI: do not replay it. Transport failures stay recorded for the next link.
-      if (err instanceof UpstreamRpcError) this.#uris.delete(uri);
+      this.#uris.delete(uri);
       throw err;
     }
   }
@@ -87,7 +93,7 @@ export class ResourceSubscriptions {
     const peer = this.#peer;
     if (peer === undefined) return;
     if (this.#o.info()?.era === 'modern') return this.#listen.changed();
-    if (!this.#legacySubscribe()) return;
+    if (!this.#canSubscribe()) return;
     await this.#request(peer, 'resources/unsubscribe', uri);
   }
 
@@ -96,7 +102,8 @@ export class ResourceSubscriptions {
     this.#listen.close();
   }
 
-  #legacySubscribe(): boolean {
+  /** The server announces `resources.subscribe` (both eras: a modern listen filter is narrowed by it). */
+  #canSubscribe(): boolean {
     const resources = this.#o.info()?.capabilities.resources;
     return typeof resources === 'object' && resources !== null && (resources as Record<string, unknown>).subscribe === true;
   }
@@ -111,7 +118,7 @@ export class ResourceSubscriptions {
   }
 
   async #replay(peer: JsonRpcPeer): Promise<void> {
-    if (this.#uris.size === 0 || !this.#legacySubscribe()) return;
+    if (this.#uris.size === 0 || !this.#canSubscribe()) return;
     const uris = [...this.#uris];
     const outcomes = await Promise.allSettled(uris.map((uri) => this.#request(peer, 'resources/subscribe', uri)));
     if (this.#peer !== peer) return;
@@ -124,4 +131,11 @@ export class ResourceSubscriptions {
     const event: UpstreamEvents['subscriptions'] = { via: 'subscribe', uris: done };
     this.#o.established(event);
   }
+}
+
+/** The upstream cannot or will not watch `uri`: answered like the method the upstream lacks. */
+function cannotWatch(upstream: string, uri: string, why: string): GatewayError {
+  return new GatewayError('GW_METHOD_NOT_FOUND', `Upstream ${upstream} ${why}: cannot subscribe to ${clip(uri)}`, {
+    data: { upstream, uri, method: 'resources/subscribe' },
+  });
 }

@@ -80,9 +80,10 @@ export interface UpstreamConnection {
   notify(method: string, params?: Params): Promise<void>;
   /**
    * Watches one resource for `notifications/resources/updated` (emitted as `notification`). Legacy:
-   * `resources/subscribe` (a no-op when the server does not announce resources.subscribe). Modern: the
-   * URI joins the `subscriptions/listen` filter. Kept across restarts, reconnects and session
-   * re-initialisation; while not ready it is only recorded. Rejects when the upstream refused it now.
+   * `resources/subscribe`. Modern: the URI joins the `subscriptions/listen` filter and resolves once an
+   * acknowledgement agrees to it. Kept across restarts, reconnects and session re-initialisation.
+   * Rejects at once, keeping nothing, when it cannot be made now: not connected, no
+   * `resources.subscribe` capability, refused, or a listen stream that failed or left the URI out.
    */
   subscribeResource(uri: string): Promise<void>;
   /** Stops watching one resource (legacy: `resources/unsubscribe`; modern: listen filter without it). */

@@ -21,7 +21,7 @@ function messages(contentType: string, text: string): Record<string, unknown>[] 
   if (!contentType.includes('text/event-stream')) return [JSON.parse(text) as Record<string, unknown>];
   return text
     .split('\n')
-    .filter((l) => l.startsWith('data: '))
+    .filter((l) => l.startsWith('data: ') && l.length > 6) // an empty data line: a priming event (SEP-1699)
     .map((l) => JSON.parse(l.slice(6)) as Record<string, unknown>);
 }
 

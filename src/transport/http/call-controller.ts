@@ -11,12 +11,16 @@ export const DRAIN_CUT_EVENT = 'breakwater:drain-cut';
 /**
  * The cancellation of one call answered on `stream`. It aborts when the caller leaves (or was dropped for
  * not reading), and at the drain deadline: the caller then gets the error as the call's answer, with its
- * id, before the connection closes, and the upstream is told to stop.
+ * id, before the connection closes, and the upstream is told to stop. A caller that leaves a resumable
+ * stream (SEP-1699, legacy) has not cancelled: the call goes on for it to resume (see ResumableStream).
  */
 export function callController(res: ServerResponse, stream: ResponseStream, id: RequestId): AbortController {
   const controller = new AbortController();
   res.on('close', () => {
-    if (!res.writableFinished) controller.abort(dropReason(res) ?? new GatewayError('GW_CANCELLED', 'The caller closed the stream'));
+    if (res.writableFinished) return;
+    const dropped = dropReason(res);
+    if (dropped === undefined && stream.resumable) return;
+    controller.abort(dropped ?? new GatewayError('GW_CANCELLED', 'The caller closed the stream'));
   });
   res.once(DRAIN_CUT_EVENT, (err: GatewayError) => {
     stream.finish(failure(id, toJsonRpcError(err)));

@@ -3,13 +3,14 @@ import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import type { Principal } from '../../pipeline/index.js';
 import type { JsonRpcRequest, JsonRpcResponse } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, LEGACY_VERSIONS, META } from '../../protocol/index.js';
-import type { SessionLayer } from '../../session/index.js';
+import type { LegacySession, SessionLayer } from '../../session/index.js';
 import { ANONYMOUS, type ListenFilter } from '../../session/index.js';
 import { parseCallerJson } from '../caller-json.js';
 import { checkParamHeaders, claimsModern, classifyModern, preloadModernClassifier } from './modern-classifier.js';
 import { callController } from './call-controller.js';
 import { readBody } from './read-body.js';
-import { ResponseStream } from './response-stream.js';
+import { ResponseStream, type ReplayTarget } from './response-stream.js';
+import { SSE_HEADERS, type ResumableStream, type StreamRegistry } from './resumable-streams.js';
 
 const SESSION_HEADER = 'mcp-session-id';
 
@@ -25,6 +26,8 @@ export class McpEndpoint {
     private readonly layer: SessionLayer,
     private readonly maxBodyBytes: number,
     private readonly authenticate: (req: IncomingMessage) => Principal = () => ANONYMOUS,
+    /** Resumable SSE streams for legacy sessions (SEP-1699); absent: no ids, no replay. */
+    private readonly streams?: StreamRegistry,
   ) {}
 
   async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -69,14 +72,36 @@ export class McpEndpoint {
     return this.#legacy(req, res, message, principal, canStream, !canJson, bytes);
   }
 
-  /** GET opens the legacy session's standalone stream; the modern era has none (405). */
+  /**
+   * GET opens the legacy session's standalone stream, or with Last-Event-ID resumes the stream that id
+   * names (a call's, or the standalone one); the modern era has none (405).
+   */
   get(req: IncomingMessage, res: ServerResponse): void {
     const id = req.headers[SESSION_HEADER];
     if (typeof id !== 'string') return void res.writeHead(405, { allow: 'POST, DELETE' }).end();
     const session = this.layer.sessions.get(id);
     if (!session) return sendError(res, 404, null, sessionNotFound());
+    const registry = this.#registry(session);
+    const last = req.headers['last-event-id'];
+    let resumed: { stream: ResumableStream; seq: number } | undefined;
+    if (typeof last === 'string' && registry !== undefined) {
+      resumed = registry.find(session.id, last);
+      if (resumed === undefined || !resumed.stream.canResume(resumed.seq))
+        return sendError(
+          res,
+          400,
+          null,
+          toJsonRpcError(new GatewayError('GW_INVALID_PARAMS', 'Last-Event-ID names no event this session can resume from')),
+        );
+      if (!resumed.stream.standalone) {
+        res.writeHead(200, { [SESSION_HEADER]: session.id, ...SSE_HEADERS });
+        res.flushHeaders();
+        return resumed.stream.attach(res, resumed.seq);
+      }
+    }
     if (session.standalone) return sendError(res, 409, null, { code: -32600, message: 'A stream is already open for this session' });
-    const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, true, true);
+    const replay: ReplayTarget | undefined = registry && { registry, session: session.id, standalone: true };
+    const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, true, true, replay);
     // The stream lives as long as its session: it keeps the session from idling out, and closing the
     // session (DELETE, eviction, shutdown) ends it, so the caller sees the end instead of silence.
     let detach: () => void;
@@ -85,7 +110,8 @@ export class McpEndpoint {
     } catch (err) {
       return sendError(res, err instanceof GatewayError ? err.httpStatus : 500, null, toJsonRpcError(err));
     }
-    stream.open();
+    if (resumed !== undefined) stream.resume(resumed.stream, resumed.seq);
+    else stream.open();
     res.write(': open\n\n');
     markLongLived(res);
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
@@ -94,6 +120,11 @@ export class McpEndpoint {
       clearInterval(keepAlive);
       detach();
     });
+  }
+
+  /** The registry when this session's caller gets resumable streams (2025-11-25 and later). */
+  #registry(session: LegacySession): StreamRegistry | undefined {
+    return this.streams?.resumable(session.protocolVersion) ? this.streams : undefined;
   }
 
   /** DELETE ends a legacy session. */
@@ -141,10 +172,27 @@ export class McpEndpoint {
         data: { code: 'GW_UNSUPPORTED_VERSION', supported: LEGACY_VERSIONS },
       });
     if (isRequest(message)) {
-      const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, canStream, sseOnly);
+      const registry = canStream ? this.#registry(session) : undefined;
+      const replay: ReplayTarget | undefined = registry && { registry, session: session.id, standalone: false };
+      const always = registry?.settings.sse === 'always';
+      const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, canStream, sseOnly || always, replay);
       const gone = callController(res, stream, message.id);
-      const response = await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone));
-      return stream.finish(response);
+      if (registry === undefined)
+        return stream.finish(await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone)));
+      const callId = message.id;
+      stream.cancel = (err) => {
+        stream.finish(failure(callId, toJsonRpcError(err)));
+        gone.abort(err);
+      };
+      // Resumable from the first byte (`always`), and closed on purpose after pollAfterMs (SSE polling).
+      if (always) stream.open();
+      const { clock, settings } = registry;
+      const poll = settings.pollAfterMs > 0 ? clock.setTimeout(() => stream.poll(), settings.pollAfterMs) : undefined;
+      try {
+        return stream.finish(await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone)));
+      } finally {
+        if (poll !== undefined) clock.clearTimeout(poll);
+      }
     }
     if (isNotification(message)) {
       this.layer.notify(message, session);
