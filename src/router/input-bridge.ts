@@ -149,7 +149,8 @@ class BridgedCall {
     }
     if (this.#round.caller.capabilities[capability] === undefined) {
       const err = new GatewayError('GW_MISSING_CLIENT_CAPABILITY', `The caller did not declare the ${capability} capability`, {
-        data: { method: request.method, capability },
+        // The 2026-07-28 schema's MissingRequiredClientCapabilityError names what is missing.
+        data: { method: request.method, capability, requiredCapabilities: { [capability]: {} } },
       });
       // roots/list may still be answered by the upstream's configured roots; the call goes on then.
       if (capability !== 'roots') this.#fail(err);

@@ -7,7 +7,8 @@ import type { CallerScope } from './caller-scope.js';
 /**
  * The way back to one caller for one call. Log messages are filtered by the caller's level (legacy:
  * session level; modern: none unless the request asked for one); server→client requests are relayed
- * only to legacy callers that declared the capability — the upstream gets a clear error otherwise.
+ * only to legacy callers that declared the capability — the upstream gets a clear error otherwise
+ * (a modern caller's are bridged into InputRequiredResults by dispatch, never sent here).
  * A class, not a literal with closures: one is built per call on the hot path.
  */
 class ScopeChannel implements CallerChannel {
@@ -36,9 +37,15 @@ class ScopeChannel implements CallerChannel {
     const capability = SERVER_TO_CLIENT_METHODS[message.method];
     if (scope.era === 'modern' || !scope.session) {
       return Promise.reject(
-        new GatewayError('GW_MISSING_CLIENT_CAPABILITY', `${message.method} cannot be relayed to a ${scope.era} caller`, {
-          data: { method: message.method },
-        }),
+        // Modern callers' tools/call, prompts/get and resources/read go through the input bridge (router/input-bridge.ts);
+        // other calls have no InputRequiredResult to carry the request.
+        new GatewayError(
+          'GW_MISSING_CLIENT_CAPABILITY',
+          `${message.method} cannot be relayed to a ${scope.era} caller outside tools/call, prompts/get and resources/read`,
+          {
+            data: { method: message.method },
+          },
+        ),
       );
     }
     if (capability && scope.capabilities[capability] === undefined) {

@@ -136,7 +136,12 @@ void describe('input bridge', () => {
     await flushMicrotasks();
     const refused = ask(env.seen[0]!);
     await assert.rejects(refused, (e: GatewayError) => e.code === 'GW_MISSING_CLIENT_CAPABILITY');
-    await assert.rejects(pending, (e: GatewayError) => e.code === 'GW_MISSING_CLIENT_CAPABILITY' && e.rpcCode === -32021);
+    await assert.rejects(pending, (e: GatewayError) => {
+      assert.equal(e.code, 'GW_MISSING_CLIENT_CAPABILITY');
+      assert.equal(e.rpcCode, -32021);
+      assert.deepEqual(e.data?.requiredCapabilities, { sampling: {} });
+      return true;
+    });
     assert.equal(env.seen[0]!.options.signal.aborted, true);
     assert.equal(env.bridge.parked, 0);
   });
