@@ -210,15 +210,17 @@ export function countRequests(
   upstream: string,
   method = 'tools/call',
   replica = 0,
-): { readonly sent: number; readonly settled: number; restore(): void } {
+): { readonly sent: number; readonly settled: number; readonly maxInFlight: number; restore(): void } {
   const conn = h.gateway.upstreams.get(upstream)?.[replica];
   if (!conn) throw new Error(`no connection ${upstream}#${replica}`);
   const original = conn.request.bind(conn);
   let sent = 0;
   let settled = 0;
+  let maxInFlight = 0;
   conn.request = (m, params, options) => {
     if (m !== method) return original(m, params, options);
     sent++;
+    maxInFlight = Math.max(maxInFlight, sent - settled);
     const p = original(m, params, options);
     p.then(
       () => void settled++,
@@ -232,6 +234,9 @@ export function countRequests(
     },
     get settled() {
       return settled;
+    },
+    get maxInFlight() {
+      return maxInFlight;
     },
     restore: () => void Reflect.deleteProperty(conn, 'request'),
   };

@@ -5,19 +5,21 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { performance } from 'node:perf_hooks';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import { call, startGateway, stdioUpstream, waitFor, type Harness } from './_harness.js';
+import { call, startGateway, stdioUpstream, waitFor, type Harness, type Outcome } from './_harness.js';
 
+const LATENCY = 10_000;
 let h: Harness;
 let up: ReturnType<typeof stdioUpstream>;
 
 before(async () => {
-  up = stdioUpstream({ tools: { long: { latency: 3_000 } } });
+  // Long enough that the call is still running when a loaded machine gets round to cancelling it.
+  up = stdioUpstream({ tools: { long: { latency: LATENCY } } });
   h = await startGateway(
     {
       upstreams: {
         m: {
           ...up.config,
-          policies: { timeoutMs: 5_000, retry: { enabled: true }, healthCheck: { intervalMs: 0 } },
+          policies: { timeoutMs: 3 * LATENCY, retry: { enabled: true }, healthCheck: { intervalMs: 0 } },
           toolPolicies: { long: { idempotent: true } },
         },
       },
@@ -35,12 +37,14 @@ async function cancelMidCall(client: Client, n: number): Promise<number> {
   let retries = 0;
   const off = h.gateway.pipelines.resilience.get('m').events.retry.on('retry', () => void retries++);
   const controller = new AbortController();
-  const pending = call(client, 'm__long', {}, { signal: controller.signal });
-  await waitFor(() => up.files.readStats().calls.long === n, 20_000, 'the call upstream');
+  let early: Outcome | undefined;
+  const pending = call(client, 'm__long', {}, { signal: controller.signal }).then((o) => (early = o));
+  await waitFor(() => (up.files.readStats().calls.long === n || early ? true : undefined), 20_000, 'the call upstream');
+  assert.equal(early, undefined, `the call ended before it was cancelled: ${early?.message}`);
   const abortedAt = performance.now();
   controller.abort();
   await pending;
-  // The mock counts a cancellation only for a call still running: one that arrived after the tool's 3 s
+  // The mock counts a cancellation only for a call still running: one that arrived after the tool's 10 s
   // would find nothing to cancel. So the count proves the cancellation came in time, under any load.
   const s = await waitFor(
     () => {
