@@ -3,7 +3,15 @@ import type { AddressInfo } from 'node:net';
 import type { Clock, Logger } from '../core/index.js';
 import { systemClock } from '../core/index.js';
 import type { BreakwaterConfig } from '../config/index.js';
-import { Aggregator, createDispatch, InputBridge, type AggregatedUpstream } from '../router/index.js';
+import {
+  Aggregator,
+  createDispatch,
+  InputBridge,
+  mergeInstructions,
+  renamedOf,
+  type AggregatedUpstream,
+  type NamedRouteTable,
+} from '../router/index.js';
 import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayInfo } from '../session/index.js';
 import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint, StreamRegistry } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
@@ -39,6 +47,7 @@ export class Gateway {
   #sse: LegacySseEndpoint | undefined;
   #address: AddressInfo | undefined;
   #stopping: Promise<void> | undefined;
+  #instructionsCache: { key: string; tools: NamedRouteTable; prompts: NamedRouteTable; value: string | undefined } | undefined;
   readonly #unwire: () => void;
 
   constructor(private readonly options: GatewayOptions) {
@@ -239,12 +248,30 @@ export class Gateway {
     });
   }
 
+  /**
+   * Every upstream's instructions, rewritten to the names callers see (see mergeInstructions). Asked at
+   * every initialize and server/discover: rebuilt only when a text or a tool/prompt table changed.
+   */
   #instructions(): string | undefined {
-    const parts: string[] = [];
+    const texts: [string, string][] = [];
     for (const [name, replicas] of this.upstreams) {
       const text = replicas[0]?.info?.instructions;
-      if (text) parts.push(`## ${name}\n${text}`);
+      if (text) texts.push([name, text]);
     }
-    return parts.length ? parts.join('\n\n') : undefined;
+    const { tools, prompts } = this.aggregator;
+    const key = JSON.stringify(texts);
+    const cached = this.#instructionsCache;
+    if (cached?.key === key && cached.tools === tools && cached.prompts === prompts) return cached.value;
+    const { config } = this.options;
+    const value = mergeInstructions(
+      texts.map(([upstream, text]) => ({
+        upstream,
+        text,
+        namespace: { prefix: config.upstreams[upstream]?.prefix ?? '', separator: config.namespace.separator },
+        renamed: renamedOf(upstream, [tools, prompts]),
+      })),
+    );
+    this.#instructionsCache = { key, tools, prompts, value };
+    return value;
   }
 }

@@ -8,11 +8,12 @@ import { inferTransport, TRANSPORTS } from './transport.js';
 /** Largest settable upstream message: well under V8's longest string, which a message must fit in. */
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
 
+// No defaults here: they depend on each replica's transport (stdio vs HTTP/SSE), see upstream/spec.ts.
 const restart = z.strictObject({
-  initialDelayMs: ms().default(100),
-  maxDelayMs: positiveMs().default(10_000),
-  maxRestarts: int(0).default(5),
-  windowMs: positiveMs().default(60_000),
+  initialDelayMs: ms().optional(),
+  maxDelayMs: positiveMs().optional(),
+  maxRestarts: int(0).optional(),
+  windowMs: positiveMs().optional(),
 });
 
 /** A root the gateway may answer an upstream's `roots/list` with (the spec allows `file://` URIs only). */

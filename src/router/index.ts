@@ -4,3 +4,4 @@ export * from './resource-index.js';
 export * from './aggregator.js';
 export * from './dispatch.js';
 export * from './input-bridge.js';
+export * from './instructions.js';

@@ -59,7 +59,7 @@ export class Connection implements UpstreamConnection {
     this.name = spec.name;
     this.#capabilities = clientCapabilitiesFor(spec);
     this.#connectTimeoutMs = spec.connectTimeoutMs ?? UPSTREAM_DEFAULTS.connectTimeoutMs;
-    const restart = resolveRestart(spec.restart);
+    const restart = resolveRestart(spec.restart, spec.kind);
     this.#subscriptions = new ResourceSubscriptions({
       name: spec.name,
       log: deps.log,

@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/index.js';
 
-/** Restart policy of a supervised upstream (stdio child, SSE stream, HTTP handshake). */
+/** Restart policy of a supervised upstream (stdio child, SSE stream, HTTP handshake); unset fields take the kind's defaults. */
 export interface RestartOptions {
   readonly initialDelayMs?: number;
   readonly maxDelayMs?: number;
@@ -97,7 +97,13 @@ export const UPSTREAM_DEFAULTS = Object.freeze({
   connectTimeoutMs: 10_000,
   killGraceMs: 2_000,
   maxConnections: 128,
+  /** stdio children: a crashing child is usually broken, so give up fast (5 restarts in a minute, ~3 s of crashes). */
   restart: Object.freeze({ initialDelayMs: 100, maxDelayMs: 10_000, factor: 2, maxRestarts: 5, windowMs: 60_000 }),
+  /**
+   * HTTP and SSE upstreams: an outage is usually the network or a redeploy, so retry longer and gentler:
+   * from 1 s up to every 30 s, 20 reconnects in 10 min (4 to 8 minutes of outage, with jitter, before 'down').
+   */
+  networkRestart: Object.freeze({ initialDelayMs: 1_000, maxDelayMs: 30_000, factor: 2, maxRestarts: 20, windowMs: 600_000 }),
   /** Consecutive failed health probes before an upstream is reported 'down'. */
   healthFailuresToDown: 2,
   /** Quiet time that coalesces resource (un)subscriptions into one new modern listen stream. */
@@ -107,9 +113,10 @@ export const UPSTREAM_DEFAULTS = Object.freeze({
 /** The restart policy with every field filled. */
 export type ResolvedRestart = Required<RestartOptions>;
 
-/** Fills the restart policy's defaults. */
-export function resolveRestart(options: RestartOptions | undefined): ResolvedRestart {
-  return { ...UPSTREAM_DEFAULTS.restart, ...stripUndefined(options ?? {}) };
+/** Fills the restart policy's defaults, which depend on the kind (a network upstream retries longer than a child). */
+export function resolveRestart(options: RestartOptions | undefined, kind: UpstreamSpec['kind'] = 'stdio'): ResolvedRestart {
+  const defaults = kind === 'stdio' ? UPSTREAM_DEFAULTS.restart : UPSTREAM_DEFAULTS.networkRestart;
+  return { ...defaults, ...stripUndefined(options ?? {}) };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

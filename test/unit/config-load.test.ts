@@ -49,7 +49,8 @@ void describe('loadConfig: native YAML', () => {
     assert.deepEqual(everything?.env, { LOG_LEVEL: 'warn', WORKERS: '2' });
     assert.deepEqual(everything?.tools, { allow: ['get*', 'echo'], deny: ['getTinyImage'] });
     assert.equal(everything?.restart.maxRestarts, 3);
-    assert.equal(everything?.restart.initialDelayMs, 100);
+    // Unset restart fields stay unset: their defaults depend on the transport (upstream/spec.ts).
+    assert.equal(everything?.restart.initialDelayMs, undefined);
     assert.equal(search?.transport, 'streamable-http');
     assert.equal(search?.prefix, 'web');
     assert.equal(search?.headers.Authorization, 'Bearer s3cret');
