@@ -33,6 +33,7 @@ const RETRY_AFTER_MS = 1000;
  * Admission protects established sessions: when full, only a session that never made a request after
  * `initialize` (the oldest such) makes room; otherwise the new one is refused (503). So a flood of
  * handshakes churns through its own unused sessions and never logs out a caller that is working.
+ * Design: docs/adr/0005-slow-callers-and-admission.md.
  */
 export class SessionStore {
   #sessions = new Map<string, LegacySession>();

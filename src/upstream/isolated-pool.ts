@@ -32,6 +32,7 @@ const MIN_RETRY_AFTER_MS = 1000;
  * One upstream connection per caller key (a session, a principal), bounded in number and idle time.
  * A full pool refuses a new caller rather than lend it another caller's connection: isolation is the
  * point, so sharing under pressure would be the one wrong answer.
+ * Design: docs/adr/0004-per-caller-isolation.md.
  */
 export class IsolatedPool {
   readonly #o: IsolatedPoolOptions;

@@ -341,8 +341,8 @@ export class JsonRpcPeer {
   }
 
   /**
-   * The in-flight request a server-initiated message belongs to, never a guess: the one whose stream
-   * carried it (correlated channels), the one whose progress token it carries, or, without either, the
+   * The in-flight request a server-initiated message belongs to, never a guess (docs/adr/0003): the one
+   * whose stream carried it (correlated channels), the one whose progress token it carries, or, without either, the
    * oldest call of the one caller with calls in flight. 'doubtful': the message names a call that is
    * gone, or several callers' calls are in flight (stdio and legacy SSE share one channel). undefined:
    * no call of any caller is in flight (or, on a correlated channel, the server sent a notification

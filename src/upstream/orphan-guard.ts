@@ -4,7 +4,8 @@ import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { UpstreamLogger } from './spec.js';
 
 /**
- * Children must die with the gateway, even when it is SIGKILLed or OOM-killed and so never reaps them.
+ * Children must die with the gateway, even when it is SIGKILLed or OOM-killed and so never reaps them
+ * (docs/adr/0006-children-die-with-the-gateway.md).
  * Two layers: the kernel's parent-death signal on the child itself (util-linux `setpriv --pdeathsig KILL`,
  * which execs the command, so the pid and process group stay the server's own), and one tiny `sh`
  * watchdog per gateway that holds the list of live process groups and kills them all when its stdin

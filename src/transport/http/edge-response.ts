@@ -26,6 +26,7 @@ export function dropReason(res: ServerResponse): GatewayError | undefined {
  *   is cancelled), so a response never holds more than the bound plus one message;
  * - a response that starts before the request body was read (413, 403, 406, …) closes the connection,
  *   so the unread rest of the body is neither drained nor allowed to hold the socket.
+ * Design: docs/adr/0005-slow-callers-and-admission.md.
  */
 export function edgeResponseClass(options: EdgeResponseOptions): typeof ServerResponse<IncomingMessage> {
   const { maxBufferBytes, onDrop } = options;
