@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startServer, type ServerProcess } from '../helpers/upstream-harness.js';
 import { captureLogger, mockUpstream, startEdgeGateway, waitFor, type EdgeGateway } from './_edge.js';
+import * as sse from './_sse.js';
+import { call, messagesOf, parse, readEvents, type SseEvent } from './_sse.js';
 
 // SEP-1699 on the caller side, through a real gateway on 127.0.0.1: priming events, ids on every event,
 // a replay buffer per stream, GET + Last-Event-ID, SSE polling (server.streams.pollAfterMs).
@@ -11,6 +13,10 @@ let gw: EdgeGateway;
 /** No polling, every answer of a resumable caller on a primed SSE stream. */
 let always: EdgeGateway;
 let polling: ServerProcess;
+
+const initialize = (version = '2025-11-25', url = gw.url) => sse.initialize(url, version);
+const post = (session: string, body: object, signal?: AbortSignal, url = gw.url) => sse.post(url, session, body, signal);
+const resume = (session: string, lastEventId: string, url = gw.url) => sse.resume(url, session, lastEventId);
 
 before(async () => {
   polling = await startServer([POLLING]);
@@ -36,76 +42,6 @@ after(async () => {
   up.files.cleanup();
 });
 
-interface SseEvent {
-  id?: string;
-  data: string;
-  retry?: number;
-}
-
-/** Reads an SSE body to its end (or until `stop` says so), parsing events the WHATWG way (enough for tests). */
-async function readEvents(res: Response, stop: (events: SseEvent[]) => boolean = () => false): Promise<SseEvent[]> {
-  const events: SseEvent[] = [];
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buf = '';
-  let current: SseEvent = { data: '' };
-  let sawData = false;
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buf += value;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) !== -1) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (line === '') {
-        if (sawData || current.id !== undefined) events.push(current);
-        current = { data: '' };
-        sawData = false;
-      } else if (line.startsWith('id: ')) current.id = line.slice(4);
-      else if (line.startsWith('retry: ')) current.retry = Number(line.slice(7));
-      else if (line.startsWith('data:')) {
-        current.data += line.slice(line.startsWith('data: ') ? 6 : 5);
-        sawData = true;
-      }
-    }
-    if (stop(events)) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return events;
-}
-
-async function initialize(version = '2025-11-25', url = gw.url): Promise<string> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 0,
-      method: 'initialize',
-      params: { protocolVersion: version, capabilities: {}, clientInfo: { name: 't', version: '1' } },
-    }),
-  });
-  const session = res.headers.get('mcp-session-id');
-  await res.text();
-  assert.ok(session);
-  return session;
-}
-
-function post(session: string, body: object, signal?: AbortSignal, url = gw.url): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': session },
-    body: JSON.stringify(body),
-    ...(signal && { signal }),
-  });
-}
-
-function resume(session: string, lastEventId: string, url = gw.url): Promise<Response> {
-  return fetch(url, { headers: { accept: 'text/event-stream', 'mcp-session-id': session, 'last-event-id': lastEventId } });
-}
-
 /** Resumes like an SDK client: GET with the newest id until the answer to `callId` arrives (polling may close each GET). */
 async function resumeUntil(session: string, from: string, callId: number, url = gw.url): Promise<{ events: SseEvent[]; gets: number }> {
   const events: SseEvent[] = [];
@@ -122,14 +58,6 @@ async function resumeUntil(session: string, from: string, callId: number, url = 
   assert.fail(`no answer to ${callId} after 20 resumes: ${JSON.stringify(events)}`);
 }
 
-const call = (id: number, name: string, meta?: object) => ({
-  jsonrpc: '2.0',
-  id,
-  method: 'tools/call',
-  params: { name, arguments: {}, ...(meta && { _meta: meta }) },
-});
-const parse = (e: SseEvent) => JSON.parse(e.data) as { id?: number; method?: string; result?: { content: { text: string }[] } };
-
 void describe('gateway: resumable SSE streams for legacy callers (SEP-1699)', () => {
   void it('closes a long call’s stream after pollAfterMs (primed, with retry) and answers it on GET + Last-Event-ID', async (t) => {
     const session = await initialize();
@@ -142,7 +70,7 @@ void describe('gateway: resumable SSE streams for legacy callers (SEP-1699)', ()
     assert.match(priming.id ?? '', /^[0-9a-z]+:0$/);
     assert.equal(priming.retry, 40);
     const { events: rest, gets } = await resumeUntil(session, priming.id!, 7);
-    assert.ok(rest.map(parse).find((m) => m.id === 7)?.result, 'the result arrives on a resumed stream');
+    assert.ok(messagesOf(rest).find((m) => m.id === 7)?.result, 'the result arrives on a resumed stream');
     t.diagnostic(`${gets} GET(s) to get the answer of a 700 ms call polled every 250 ms`);
     const streamId = priming.id!.split(':')[0];
     assert.ok(
@@ -162,7 +90,7 @@ void describe('gateway: resumable SSE streams for legacy callers (SEP-1699)', ()
     assert.equal(parse(last).method, 'notifications/progress');
     const { events: rest, gets } = await resumeUntil(session, last.id!, 8, always.url);
     assert.equal(gets, 1, 'no polling here: one GET carries the rest');
-    const messages = rest.map(parse);
+    const messages = messagesOf(rest);
     const seqs = [...seen, ...rest].map((e) => Number(e.id!.split(':')[1]));
     assert.deepEqual(
       seqs,
@@ -187,7 +115,7 @@ void describe('gateway: resumable SSE streams for legacy callers (SEP-1699)', ()
     await unknown.text();
     // The rightful session still gets its answer.
     const { events } = await resumeUntil(a, priming.id, 9);
-    assert.ok(events.map(parse).find((m) => m.id === 9)?.result);
+    assert.ok(messagesOf(events).find((m) => m.id === 9)?.result);
   });
 
   void it('callers of 2025-06-18 get plain SSE: no priming event, no ids, no poll close', async () => {

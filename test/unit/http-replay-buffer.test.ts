@@ -66,7 +66,11 @@ void describe('ResumableStream', () => {
     assert.equal(registry.find('session-b', `${stream.id}:1`), undefined, 'another session cannot resume it');
     const second = fakeResponse();
     stream.attach(second, found.seq);
-    assert.equal(second.text, `id: ${stream.id}:2\nevent: message\ndata: ${JSON.stringify(message(2))}\n\n`);
+    assert.equal(
+      second.text,
+      `id: ${stream.id}:2\nevent: message\ndata: ${JSON.stringify(message(2))}\n\nid: ${stream.id}:3\nretry: 500\ndata: \n\n`,
+      'the missed event, then a priming event of its own',
+    );
     second.end();
     clock.advance(999);
     assert.equal(cancelled, undefined);
@@ -98,5 +102,34 @@ void describe('ResumableStream', () => {
     assert.equal(again.writableEnded, false);
     clock.advance(1);
     assert.equal(again.writableEnded, true);
+  });
+
+  void it('a resumed response polled before anything happened still leaves the caller an id: the answer reaches the next GET', () => {
+    const clock = new ManualClock();
+    const registry = new StreamRegistry({ ...SETTINGS, pollAfterMs: 200 }, clock, seededRandom(2));
+    const post = fakeResponse();
+    const stream = registry.open('s', post, false);
+    clock.advance(200);
+    // Like an SDK client: each GET names the newest id of the response that just closed.
+    const newestId = (res: { text: string }) => [...res.text.matchAll(/^id: (\S+)$/gm)].at(-1)?.[1];
+    let last = newestId(post);
+    for (let round = 1; round <= 3; round++) {
+      const found = registry.find('s', last ?? '');
+      assert.ok(found, `round ${round}: the caller still holds an id naming the call (${last})`);
+      const get = fakeResponse();
+      stream.attach(get, found.seq);
+      assert.match(get.text, /^id: \S+:\d+\nretry: 500\ndata: \n\n$/, 'a priming event of its own, nothing else');
+      clock.advance(200);
+      assert.ok(get.text.endsWith('retry: 500\n\n'), 'polled again');
+      last = newestId(get);
+    }
+    stream.finish({ jsonrpc: '2.0', id: 1, result: {} }); // answered while nobody listens
+    const found = registry.find('s', last ?? '');
+    assert.ok(found);
+    const get = fakeResponse();
+    stream.attach(get, found.seq);
+    assert.equal(get.text, `id: ${stream.id}:4\nevent: message\ndata: {"jsonrpc":"2.0","id":1,"result":{}}\n\n`, 'the answer alone');
+    assert.equal(get.writableEnded, true);
+    assert.equal(registry.size, 0, 'delivered: dropped');
   });
 });

@@ -55,8 +55,11 @@ export class ResumableStream {
     return this.#buffer.after(seq) !== undefined;
   }
 
-  /** Makes `res` (SSE headers sent) this stream's response: replays the events after `seq`, then goes live. */
-  attach(res: ServerResponse, seq: number): void {
+  /**
+   * Makes `res` (SSE headers sent) this stream's response: replays the events after `seq`, then (unless
+   * `primed`: the stream's first response, which got event 0) a priming event with the next id, then goes live.
+   */
+  attach(res: ServerResponse, seq: number, primed = false): void {
     const frames = this.#buffer.after(seq) ?? [];
     const previous = this.#sink;
     this.#sink = res;
@@ -65,6 +68,10 @@ export class ResumableStream {
     this.#clear();
     for (const frame of frames) res.write(frame);
     if (this.#done) return this.#end(res);
+    // SDK clients resume with the newest id seen on the stream that just closed, not on earlier ones: a
+    // resumed response that carried no event (polled again before the answer) would leave the caller no
+    // id, and its next GET would not find the call. So every resumed response starts with an id of its own.
+    if (!primed) this.#push(`id: ${this.id}:${this.#buffer.nextSeq}\nretry: ${this.registry.settings.retryMs}\ndata: \n\n`);
     res.on('close', () => this.#detached(res));
     if (!this.standalone) res.once(DRAIN_CUT_EVENT, (err: GatewayError) => this.cancel?.(err));
     this.#schedulePoll();
@@ -73,11 +80,7 @@ export class ResumableStream {
   /** Sends (and keeps) one message; false only once the stream is gone. */
   send(message: JsonRpcMessage): boolean {
     if (this.#done || !this.registry.has(this)) return false;
-    const seq = this.#buffer.nextSeq;
-    const frame = `id: ${this.id}:${seq}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`;
-    this.#buffer.push(frame);
-    const sink = this.#sink;
-    if (sink !== undefined && !sink.destroyed && !sink.writableEnded) sink.write(frame);
+    this.#push(`id: ${this.id}:${this.#buffer.nextSeq}\nevent: message\ndata: ${JSON.stringify(message)}\n\n`);
     return true;
   }
 
@@ -99,6 +102,13 @@ export class ResumableStream {
   drop(): void {
     this.#clear();
     this.registry.forget(this);
+  }
+
+  /** Keeps one framed event (numbered `nextSeq`) and writes it to the live response, if any. */
+  #push(frame: string): void {
+    this.#buffer.push(frame);
+    const sink = this.#sink;
+    if (sink !== undefined && !sink.destroyed && !sink.writableEnded) sink.write(frame);
   }
 
   #end(res: ServerResponse): void {
@@ -173,7 +183,7 @@ export class StreamRegistry {
     const stream = new ResumableStream(this, `${this.#epoch}${(++this.#next).toString(36)}`, session, standalone);
     this.#streams.set(stream.id, stream);
     res.write(`id: ${stream.id}:0\nretry: ${this.settings.retryMs}\ndata: \n\n`);
-    stream.attach(res, 0);
+    stream.attach(res, 0, true);
     return stream;
   }
 
