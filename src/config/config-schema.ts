@@ -35,6 +35,8 @@ const server = z.strictObject({
       headersMs: positiveMs().default(10_000),
       requestMs: positiveMs().default(30_000),
       keepAliveMs: positiveMs().default(65_000),
+      // An ended response still holding more than limits.maxStreamBufferBytes must reach its caller within this.
+      stallMs: positiveMs().default(60_000),
     })
     .refine((t) => t.headersMs <= t.requestMs, {
       error: 'expected headersMs <= requestMs (the body arrives after the headers)',

@@ -6,7 +6,7 @@ import { ConfigError, parseConfig } from '../../src/config/index.js';
 
 test('server edge settings have safe defaults', () => {
   const { server } = parseConfig({}, '<t>').config;
-  assert.deepEqual(server.timeouts, { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000 });
+  assert.deepEqual(server.timeouts, { headersMs: 10_000, requestMs: 30_000, keepAliveMs: 65_000, stallMs: 60_000 });
   assert.equal(server.maxConnections, 1024);
   assert.equal(server.limits.maxStreamBufferBytes, 4 * 1024 * 1024);
 });

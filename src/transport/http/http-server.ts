@@ -4,7 +4,7 @@ import type { Clock, Logger } from '../../core/index.js';
 import { clip, LogThrottle, systemClock } from '../../core/index.js';
 import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import { DRAIN_CUT_EVENT } from './call-controller.js';
-import { edgeResponseClass } from './edge-response.js';
+import { edgeResponseClass, type DropLimit } from './edge-response.js';
 import { sendGetWithoutSession, type LegacySseEndpoint } from './legacy-sse-endpoint.js';
 import { createOriginGuard, isLoopbackAddress } from './origin-guard.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
@@ -19,6 +19,8 @@ export interface HttpTimeouts {
   readonly requestMs: number;
   /** How long an idle keep-alive connection stays open between requests. */
   readonly keepAliveMs: number;
+  /** Time an ended response with more than maxStreamBufferBytes still queued gets to reach a caller that is not reading. */
+  readonly stallMs: number;
 }
 
 export interface HttpServerOptions {
@@ -81,7 +83,9 @@ export class HttpServer {
         connectionsCheckingInterval: checkingIntervalMs(headersMs, requestMs),
         ServerResponse: edgeResponseClass({
           maxBufferBytes: options.maxStreamBufferBytes,
-          onDrop: (res, bufferedBytes) => this.#logDrop(res, bufferedBytes),
+          stallMs: options.timeouts.stallMs,
+          clock,
+          onDrop: (res, bufferedBytes, limit) => this.#logDrop(res, bufferedBytes, limit),
         }),
       },
       (req, res) => {
@@ -231,7 +235,7 @@ export class HttpServer {
     res.writeHead(405, { allow: stream ? 'GET' : 'POST' }).end();
   }
 
-  #logDrop(res: ServerResponse, bufferedBytes: number): void {
+  #logDrop(res: ServerResponse, bufferedBytes: number, limit: DropLimit): void {
     const suppressed = this.#dropLog.take();
     if (suppressed < 0) return;
     this.options.log.warn(
@@ -242,7 +246,9 @@ export class HttpServer {
         limitBytes: this.options.maxStreamBufferBytes,
         suppressed,
       },
-      'caller stream dropped: it stopped reading (server.limits.maxStreamBufferBytes); its call is cancelled',
+      limit === 'server.timeouts.stallMs'
+        ? 'caller response dropped: it did not read the end of its answer (server.timeouts.stallMs)'
+        : 'caller stream dropped: it stopped reading (server.limits.maxStreamBufferBytes); its call is cancelled',
     );
   }
 }
