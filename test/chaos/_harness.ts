@@ -53,10 +53,15 @@ export class SkewClock implements Clock {
   }
 }
 
-/** A stdio mock the gateway spawns: its upstream config entry and its stats file. */
+/**
+ * A stdio mock the gateway spawns: its upstream config entry and its stats file. The mock speaks both
+ * eras; pinned to one (`era: modern`, the link every caller used before ADR 0002) so one child serves
+ * every call and writes the stats file the rows read. The lazily opened legacy link of a dual-era
+ * upstream has its own tests (test/integration/gateway-caller-era.test.ts).
+ */
 export function stdioUpstream(script: object, extra: Record<string, unknown> = {}) {
   const files = mockFiles(script);
-  return { files, config: { command: process.execPath, args: nodeArgs(files.flags), ...extra } };
+  return { files, config: { command: process.execPath, args: nodeArgs(files.flags), era: 'modern' as const, ...extra } };
 }
 
 /** Starts HTTP mocks (one per script), optionally on fixed ports. */
