@@ -125,10 +125,12 @@ run_gateway_modes() {
   start_server "$RESULTS/gateway-http-fixture.log" 'listening (http://127\.0\.0\.1:[0-9]+/mcp)' \
     node --import tsx "$FIXTURE_HTTP" --port 0 $FIXTURE_FLAGS
   run_gateway gateway-http "    url: $SERVER_URL
+    era: dual
     prefix: \"\"" 450
   run_gateway gateway-stdio "    command: node
     args: [--import, tsx, $FIXTURE_STDIO, $FIXTURE_FLAGS]
     connectTimeoutMs: 60000
+    era: dual
     prefix: \"\"" 330
 }
 

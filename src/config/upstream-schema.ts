@@ -54,7 +54,7 @@ export const replicaSchema = z
 const upstreamFields = z.strictObject({
   transport: z.enum(TRANSPORTS).optional(),
   ...endpointFields,
-  era: z.enum(['auto', 'legacy', 'modern']).default('auto'),
+  era: z.enum(['auto', 'dual', 'legacy', 'modern']).default('auto'),
   // Bound on opening a link (spawn or connect, handshake); the era probe gets half of it.
   connectTimeoutMs: positiveMs().default(10_000),
   prefix: z

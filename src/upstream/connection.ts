@@ -43,6 +43,7 @@ export class Connection implements UpstreamConnection {
   readonly name: string;
   readonly events = new Emitter<UpstreamEvents>();
   readonly #supervisor: Supervisor;
+  readonly #network: boolean;
   readonly #connectTimeoutMs: number;
   readonly #subscriptions: ResourceSubscriptions;
   readonly #health: HealthMonitor | undefined;
@@ -57,6 +58,7 @@ export class Connection implements UpstreamConnection {
 
   constructor(spec: UpstreamSpec, deps: ConnectionDeps, open: LinkOpener) {
     this.name = spec.name;
+    this.#network = spec.kind !== 'stdio';
     this.#capabilities = clientCapabilitiesFor(spec);
     this.#connectTimeoutMs = spec.connectTimeoutMs ?? UPSTREAM_DEFAULTS.connectTimeoutMs;
     const restart = resolveRestart(spec.restart, spec.kind);
@@ -94,7 +96,7 @@ export class Connection implements UpstreamConnection {
       maxConnections: spec.maxConnections ?? UPSTREAM_DEFAULTS.maxConnections,
       restart,
       capabilities: this.#capabilities,
-      eras: new EraCache(spec.era ?? 'auto'),
+      eras: new EraCache(spec.era === 'dual' ? 'auto' : (spec.era ?? 'auto')),
       known: () => this.#info,
       learnt: (info) => (this.#info = info),
       sessionRestored: () => this.#subscriptions.sessionRestored(),
@@ -102,7 +104,7 @@ export class Connection implements UpstreamConnection {
       fallback: () => this.#fallback,
     };
     this.#legacy =
-      (spec.era ?? 'auto') === 'auto'
+      spec.era === 'dual'
         ? new LegacySibling({ name: spec.name, clock: deps.clock, random: deps.random, log: deps.log, restart, link: ctx, open })
         : undefined;
     // The supervisor reports to its own emitter: `state` is republished with the health overlay.
@@ -111,6 +113,7 @@ export class Connection implements UpstreamConnection {
     lifecycle.on('state', ({ state, reason }) => this.#lifecycle(state, reason));
     this.#supervisor = new Supervisor({
       name: spec.name,
+      failFastWhenUnreachable: this.#network,
       clock: deps.clock,
       random: deps.random,
       log: deps.log,
@@ -126,6 +129,10 @@ export class Connection implements UpstreamConnection {
 
   get state(): UpstreamState {
     const state = this.#supervisor.state;
+    // A network upstream whose last open failed (refused, timed out) is down until an open succeeds, so
+    // breakers trip and replicas fail over instead of calls waiting out its long backoff. (A stdio child
+    // restarts in milliseconds; its crash loops reach 'down' through the supervisor.)
+    if (this.#network && (state === 'restarting' || state === 'connecting') && this.#supervisor.unreachable !== undefined) return 'down';
     return state === 'ready' && this.#health?.healthy === false ? 'down' : state;
   }
 

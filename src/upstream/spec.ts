@@ -33,8 +33,11 @@ export interface UpstreamSpec {
   /** HTTP kinds: the MCP endpoint (streamable-http) or the SSE stream URL (sse). */
   readonly url?: string;
   readonly headers?: Readonly<Record<string, string>>;
-  /** Protocol era; 'auto' probes with server/discover once and caches the verdict. */
-  readonly era?: 'auto' | 'legacy' | 'modern';
+  /**
+   * Protocol era; 'auto' probes with server/discover once and caches the verdict. 'dual' probes too, and
+   * when the server is modern, legacy callers get a second, legacy link of their own (docs/adr/0002).
+   */
+  readonly era?: 'auto' | 'dual' | 'legacy' | 'modern';
   readonly restart?: RestartOptions;
   /** Largest upstream message accepted (default 16 MiB); bigger ones are protocol errors. */
   readonly maxMessageBytes?: number;

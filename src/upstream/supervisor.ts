@@ -28,6 +28,11 @@ export interface Link {
 /** What a Supervisor needs. */
 export interface SupervisorOptions {
   readonly name: string;
+  /**
+   * Network upstreams: while the last open failed, calls are refused at once (neverSent) instead of
+   * waiting out a backoff of seconds; stdio children restart fast enough for calls to wait.
+   */
+  readonly failFastWhenUnreachable?: boolean;
   readonly clock: Clock;
   readonly random: Random;
   readonly log: UpstreamLogger;
@@ -62,6 +67,8 @@ export class Supervisor {
   /** Crash-loop cool-downs since the last healthy link: each waits twice as long as the one before. */
   #coolDowns = 0;
   #probing = false;
+  /** Why the last open failed; cleared by the next successful one. */
+  #unreachable: string | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -73,6 +80,11 @@ export class Supervisor {
   }
 
   /** The live link, only while ready (the hot path reads it without awaiting anything). */
+  /** Why the last open failed, while no open has succeeded since: the upstream is unreachable now. */
+  get unreachable(): string | undefined {
+    return this.#unreachable;
+  }
+
   get link(): Link | undefined {
     return this.#state === 'ready' ? this.#link : undefined;
   }
@@ -85,6 +97,7 @@ export class Supervisor {
     if (this.#state === 'idle' || this.#state === 'down') {
       this.#budget.reset();
       this.#clearTimer();
+      this.#unreachable = undefined; // an explicit start tries afresh: calls wait for this attempt
       this.#attempt('connecting');
     }
     return outcome;
@@ -95,6 +108,10 @@ export class Supervisor {
     const link = this.link;
     if (link !== undefined) return Promise.resolve(link);
     if (this.#state === 'down' || this.#state === 'closed') return Promise.reject(unavailable(this.#o.name, this.#state, false));
+    // Its last open failed: it is unreachable now, and a call (or a replica policy failing over) should
+    // learn it at once rather than wait out its deadline through a long network backoff.
+    if (this.#o.failFastWhenUnreachable === true && this.#unreachable !== undefined)
+      return Promise.reject(unavailable(this.#o.name, `unreachable: ${this.#unreachable}`, false));
     if (signal.aborted) return Promise.reject(signal.reason);
     if (this.#state === 'idle') this.start().catch(() => {});
     return new Promise<Link>((resolve, reject) => {
@@ -144,8 +161,17 @@ export class Supervisor {
       (link) => this.#opened(link),
       (err: unknown) => {
         if (this.#state === 'closed') return;
+        this.#unreachable = reasonText(err);
         this.#settleAttempt(err);
+        if (this.#o.failFastWhenUnreachable === true) {
+          const refused = unavailable(this.#o.name, `unreachable: ${this.#unreachable}`, false, err);
+          for (const w of [...this.#waiters]) w.reject(refused);
+          this.#waiters.clear();
+        }
+        const before = this.#state;
         this.#failed(reasonText(err));
+        // Still 'restarting': say so again, so watchers re-read `unreachable` (the connection reports 'down').
+        if (this.#state === before) this.#o.events.emit('state', { state: this.#state, reason: this.#unreachable });
       },
     );
   }
@@ -156,6 +182,7 @@ export class Supervisor {
       return;
     }
     this.#link = link;
+    this.#unreachable = undefined;
     this.#coolDowns = 0;
     this.#probing = false;
     this.#setState('ready');

@@ -108,7 +108,7 @@ for (const transport of ['stdio', 'http'] as const) {
       fixture = transport === 'http' ? await startFixture(0, ['--push-input']) : undefined;
       const upstream = fixture ? { url: fixture.url } : stdioFixture('--push-input');
       // On stdio a probe left unanswered means legacy: tsx starting on a busy machine needs more than the default 5 s.
-      gw = await startGateway({ upstreams: { fx: { ...upstream, prefix: '', connectTimeoutMs: 60_000 } } }, 60_000);
+      gw = await startGateway({ upstreams: { fx: { ...upstream, prefix: '', era: 'dual', connectTimeoutMs: 60_000 } } }, 60_000);
       assert.equal(gw.gateway.upstreams.get('fx')?.[0]?.info?.era, 'modern', 'the probe found the modern era');
     });
     after(async () => {
