@@ -57,6 +57,8 @@ export class GetStream {
   #lastEvent: { readonly id: string; readonly session: string | undefined } | undefined;
   #retryMs: number | undefined;
   #failures = 0;
+  /** The last attempts failed to reach the server at all (refused, reset): it was down, not refusing us. */
+  #outage = false;
 
   constructor(options: GetStreamOptions) {
     this.#o = options;
@@ -94,10 +96,12 @@ export class GetStream {
     while (!stopped.aborted) {
       const outcome = await this.#once().catch((err: unknown): Outcome => {
         if (!stopped.aborted) this.#debug({ err }, 'GET stream failed');
+        this.#outage = true;
         return 'failed';
       });
       if (stopped.aborted || outcome === 'unsupported') return;
       if (outcome === 'renewed') continue;
+      if (outcome === 'proven') this.#outage = false;
       this.#failures = outcome === 'proven' ? 1 : this.#failures + 1;
       const delay = backoffDelay(o.backoff, this.#failures, o.random);
       await this.#sleep(Math.max(delay, Math.min(this.#retryMs ?? 0, o.backoff.maxDelayMs)));
@@ -127,8 +131,12 @@ export class GetStream {
       if (res.statusCode !== 200 || !String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
         const body = await readText(res.body, ERROR_BODY_MAX).catch(() => '');
         if (!sessionGone(res.statusCode, body)) throw new Error(`GET stream answered HTTP ${res.statusCode}`);
+        // Back from an outage (a restarted server forgot us): the new session's stream opens at once. A
+        // server that answers every GET this way keeps its backoff, so it cannot drive a re-initialise loop.
+        const afterOutage = this.#outage;
+        this.#outage = false;
         await o.expired(session);
-        return 'failed';
+        return afterOutage ? 'renewed' : 'failed';
       }
       opened = o.clock.now();
       this.#debug({}, 'GET stream open');
