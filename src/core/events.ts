@@ -2,6 +2,8 @@
 export class Emitter<Events extends Record<string, unknown>> {
   #listeners = new Map<keyof Events, Set<(payload: never) => void>>();
 
+  constructor(private readonly onListenerError: (event: string, error: unknown) => void = () => {}) {}
+
   /** Subscribes; returns the unsubscribe function. */
   on<K extends keyof Events>(event: K, listener: (payload: Events[K]) => void): () => void {
     let set = this.#listeners.get(event);
@@ -10,10 +12,17 @@ export class Emitter<Events extends Record<string, unknown>> {
     return () => set.delete(listener as (payload: never) => void);
   }
 
+  /** Delivers to every listener; one that throws is skipped (reported through `onListenerError`), never failing the emitter. */
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const set = this.#listeners.get(event);
     if (!set) return;
-    for (const listener of set) (listener as (payload: Events[K]) => void)(payload);
+    for (const listener of set) {
+      try {
+        (listener as (payload: Events[K]) => void)(payload);
+      } catch (error) {
+        this.onListenerError(String(event), error);
+      }
+    }
   }
 
   /** True when someone listens; lets hot paths skip building payloads. */
