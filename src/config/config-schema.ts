@@ -92,8 +92,15 @@ const namespace = z.strictObject({
     .default('__'),
 });
 
+// Where the embedded stores (API keys, secrets, audit, tool pins) keep their SQLite files. A relative dir is
+// resolved against the config file's folder (storagePath()), so `serve` and the CLI commands agree.
+const storage = z.strictObject({
+  dir: z.string().min(1).default('.breakwater'),
+});
+
 const fields = z.strictObject({
   server: server.prefault({}),
+  storage: storage.prefault({}),
   logging: logging.prefault({}),
   namespace: namespace.prefault({}),
   defaults: resolvedPolicyScopeSchema.prefault({}),

@@ -11,3 +11,4 @@ export { upstreamReplicas, type ResolvedReplica } from './replicas.js';
 export { deepFreeze } from './deep-freeze.js';
 export type { Skipped } from './mcp-servers.js';
 export type * from './types.js';
+export { storagePath } from './storage.js';
