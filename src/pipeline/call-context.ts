@@ -1,11 +1,19 @@
 import type { Clock, Logger } from '../core/index.js';
 import type { JsonRpcNotification, JsonRpcRequest, McpParamDeclaration, Params, RequestId } from '../protocol/index.js';
 
-/** Who is calling: set by the transport's authentication, read by authorization and audit. */
+/** How a principal was established: no credential, an API key, a JWT, token introspection, or config (stdio). */
+export type PrincipalKind = 'anonymous' | 'api-key' | 'jwt' | 'introspection' | 'config';
+
+/** Who is calling: set by the transport's authentication (src/transport/auth), read by authorization and audit. */
 export interface Principal {
+  /** Stable id: the key's name, the token's subject (`sub`), or the configured stdio id. */
   readonly id: string;
-  readonly kind: 'anonymous' | 'api-key' | 'jwt';
+  readonly kind: PrincipalKind;
   readonly roles: readonly string[];
+  /** Verified token claims (JWT, introspection) or the configured ones; absent means none. Never the token itself. */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  /** OAuth scopes the credential carries (`scope`/`scp`); absent means none. */
+  readonly scopes?: readonly string[];
 }
 
 /** Where a call goes: the upstream and the name the upstream knows it by. */
@@ -36,6 +44,8 @@ export interface CallState {
   committed: boolean;
   /** Attempts made upstream, for audit and logs. */
   attempts: number;
+  /** Time spent in upstream attempts, summed (set when call events are observed); the rest is what the gateway added. */
+  upstreamMs?: number;
 }
 
 /** The immutable context of one call through the pipeline; policies derive narrower copies with spread. */
