@@ -20,6 +20,22 @@ export const ERROR_CODES = {
   GW_SESSION_NOT_FOUND: { rpc: -32001, http: 404, summary: 'The Mcp-Session-Id is unknown, expired or terminated; initialize again.' },
   GW_SESSION_REQUIRED: { rpc: -32600, http: 400, summary: 'A legacy request arrived without the Mcp-Session-Id header.' },
   GW_FORBIDDEN_ORIGIN: { rpc: -32600, http: 403, summary: 'The Origin or Host header is not allowed (DNS-rebinding protection).' },
+  GW_UNAUTHENTICATED: {
+    rpc: -32030,
+    http: 401,
+    summary:
+      'No valid credential: missing, unknown, expired or revoked API key, or a token that fails verification (signature, issuer, audience, time). The WWW-Authenticate header names the resource metadata.',
+  },
+  GW_INSUFFICIENT_SCOPE: {
+    rpc: -32031,
+    http: 403,
+    summary: 'The token is valid but lacks a scope the gateway requires; data.scope and the WWW-Authenticate header name the scopes needed.',
+  },
+  GW_AUTH_BLOCKED: {
+    rpc: -32032,
+    http: 429,
+    summary: 'Too many failed authentication attempts from this address or with this credential; blocked until data.retryAfterMs passes (or an operator unblocks it).',
+  },
   GW_PAYLOAD_TOO_LARGE: { rpc: -32600, http: 413, summary: 'The request body exceeds the configured limit.' },
   GW_LIMIT_EXCEEDED: {
     rpc: -32600,
