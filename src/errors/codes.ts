@@ -66,6 +66,12 @@ export const ERROR_CODES = {
   },
   GW_CANCELLED: { rpc: -32800, http: 499, summary: 'The caller cancelled the request (never sent on the wire; logged and counted).' },
   GW_SHUTTING_DOWN: { rpc: -32000, http: 503, summary: 'The gateway is draining; retry against another instance.' },
+  GW_TOOL_BLOCKED: {
+    rpc: -32040,
+    http: 403,
+    summary:
+      'The tool’s definition changed since it was approved (or it awaits approval, or was rejected): hidden from tools/list and refused until `breakwater pins approve`; data.reason says which.',
+  },
   GW_UNATTRIBUTABLE: {
     rpc: -32603,
     http: 500,
