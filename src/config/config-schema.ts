@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
+import { authorizationSchema } from './authorization-schema.js';
 import { resolvedPolicyScopeSchema } from './policy-schema.js';
 import { bool, int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
+import { rateLimitsSchema } from './rate-limits-schema.js';
 import { upstreamSchema } from './upstream-schema.js';
 
 const origin = z.string().refine(
@@ -105,6 +107,10 @@ const fields = z.strictObject({
   namespace: namespace.prefault({}),
   defaults: resolvedPolicyScopeSchema.prefault({}),
   upstreams: z.record(z.string(), upstreamSchema).default({}),
+  // Absent: every caller may call everything (no authorization policy, lists unfiltered).
+  authorization: authorizationSchema.optional(),
+  // Absent: no rate limits.
+  rateLimits: rateLimitsSchema.optional(),
 });
 
 // Names must be safe in prefixes, metric labels and logs. Routing splits `prefix + separator + tool`, so
