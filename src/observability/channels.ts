@@ -97,12 +97,14 @@ export interface RateLimitDecisionEvent {
 }
 
 export interface AuthenticationEvent {
-  readonly outcome: 'ok' | 'missing' | 'invalid' | 'expired' | 'blocked';
+  readonly outcome: 'ok' | 'missing' | 'invalid' | 'expired' | 'revoked' | 'insufficient-scope' | 'blocked';
   readonly method: 'anonymous' | 'api-key' | 'jwt' | 'introspection' | 'none';
   readonly principal: string | undefined;
   readonly remoteAddress: string | undefined;
   /** Never the credential: a stable short reason. */
   readonly reason?: string;
+  /** Set when this failure started a temporary block: the subject (`address:…`/`credential:<id>`) and its end (epoch ms). */
+  readonly block?: { readonly subject: string; readonly until: number };
 }
 
 export interface AuthorizationDecisionEvent {
