@@ -109,6 +109,7 @@ export class Gateway {
       log,
       cacheHints: { ttlMs: 0, cacheScope: 'private' },
       listWaitMs: 10_000,
+      listPageSize: config.server.listPageSize,
     });
     this.layer = new SessionLayer(sessions, dispatcher, hub, info, log, config.server.limits);
   }

@@ -27,6 +27,8 @@ const server = z.strictObject({
   allowedOrigins: z.array(origin).default([]),
   allowedHosts: z.array(text()).default([]),
   maxBodyBytes: int(1024).default(4 * 1024 * 1024),
+  // Items per page of aggregated lists (tools, prompts, resources, templates); 0 serves each list whole.
+  listPageSize: int(0, 100_000).default(0),
   drainTimeoutMs: ms().default(10_000),
   name: text().default('breakwater'),
   // The 2024-11-05 HTTP+SSE transport, at `sse` and `messages` beside `path`.

@@ -7,6 +7,7 @@ import { failure, MODERN_VERSION, success } from '../protocol/index.js';
 import { mcpParamDeclarations, type McpParamDeclaration } from '../protocol/mcp-param.js';
 import type { Aggregator } from '../router/index.js';
 import { callerChannel } from './caller-channel.js';
+import { listPage } from './list-page.js';
 import type { CallerScope } from './caller-scope.js';
 import { GATEWAY_CAPABILITIES, tasksRefused, type GatewayInfo } from './gateway-info.js';
 import { decorateModernResult, type CacheHintDefaults } from './modern-result.js';
@@ -26,6 +27,8 @@ export interface DispatcherDeps {
   readonly cacheHints: CacheHintDefaults;
   /** How long a first list request may wait for upstreams still starting. */
   readonly listWaitMs: number;
+  /** Items per page of an aggregated list (`server.listPageSize`); 0 serves each list whole. */
+  readonly listPageSize?: number;
 }
 
 const LEGACY_ONLY = new Set(['ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
@@ -49,10 +52,10 @@ export class Dispatcher {
     const agg = deps.aggregator;
     this.#handlers = new Map<string, Handler>([
       ['ping', async () => ({})],
-      ['tools/list', async () => ({ tools: (await this.#loaded()).tools.list })],
-      ['prompts/list', async () => ({ prompts: (await this.#loaded()).prompts.list })],
-      ['resources/list', async () => ({ resources: (await this.#loaded()).resources.resources })],
-      ['resources/templates/list', async () => ({ resourceTemplates: (await this.#loaded()).resources.templates })],
+      ['tools/list', async (req) => this.#page('tools', (await this.#loaded()).tools.list, req)],
+      ['prompts/list', async (req) => this.#page('prompts', (await this.#loaded()).prompts.list, req)],
+      ['resources/list', async (req) => this.#page('resources', (await this.#loaded()).resources.resources, req)],
+      ['resources/templates/list', async (req) => this.#page('resourceTemplates', (await this.#loaded()).resources.templates, req)],
       ['tools/call', (req, scope) => this.#named(req, scope, 'tool')],
       ['prompts/get', (req, scope) => this.#named(req, scope, 'prompt')],
       ['resources/read', (req, scope) => this.#resource(req, scope)],
@@ -85,6 +88,12 @@ export class Dispatcher {
         );
       return failure(req.id, toJsonRpcError(err));
     }
+  }
+
+  /** One page of a list result: `{ [key]: items, nextCursor? }` for the caller's `params.cursor`. */
+  #page(key: string, items: readonly unknown[], req: JsonRpcRequest): Record<string, unknown> {
+    const page = listPage(items, req.params?.cursor, this.#deps.listPageSize ?? 0);
+    return page.nextCursor === undefined ? { [key]: page.items } : { [key]: page.items, nextCursor: page.nextCursor };
   }
 
   /** The `server/discover` result (also used as the capabilities summary). */
