@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
 import { authorizationSchema } from './authorization-schema.js';
 import { resolvedPolicyScopeSchema } from './policy-schema.js';
+import { pinningSchema } from './pinning-schema.js';
 import { bool, int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
 import { rateLimitsSchema } from './rate-limits-schema.js';
 import { upstreamSchema } from './upstream-schema.js';
@@ -107,6 +108,7 @@ const fields = z.strictObject({
   storage: storage.prefault({}),
   logging: logging.prefault({}),
   namespace: namespace.prefault({}),
+  pinning: pinningSchema.prefault({}),
   defaults: resolvedPolicyScopeSchema.prefault({}),
   upstreams: z.record(z.string(), upstreamSchema).default({}),
   // Absent: every caller may call everything (no authorization policy, lists unfiltered).

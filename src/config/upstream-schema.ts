@@ -3,6 +3,7 @@ import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
 import { policyScopeSchema, toolPolicyScopeSchema } from './policy-schema.js';
 import { arg, bool, envMap, glob, headerMap, httpUrl, int, ms, positiveMs, text } from './primitives.js';
 import { checkEndpoint } from './endpoint-check.js';
+import { sandboxSchema } from './sandbox-schema.js';
 import { inferTransport, TRANSPORTS } from './transport.js';
 
 /** Largest settable upstream message: well under V8's longest string, which a message must fit in. */
@@ -76,6 +77,8 @@ const upstreamFields = z.strictObject({
   replicas: z.array(replicaSchema).default([]),
   policies: policyScopeSchema.prefault({}),
   toolPolicies: z.record(glob(), toolPolicyScopeSchema).default({}),
+  // stdio only: run the child under bubblewrap with resource limits (absent: not sandboxed).
+  sandbox: sandboxSchema.optional(),
 });
 
 /** One upstream as written; `transport` is filled in (inferred when absent), `prefix` later by name. */
