@@ -16,6 +16,8 @@ import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayIn
 import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint, StreamRegistry } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
 import { deliverSessionLog, Isolation } from './isolation.js';
+import type { Channels } from '../observability/index.js';
+import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession } from './observability-wiring.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
 import { wireResilience } from './resilience-wiring.js';
@@ -43,16 +45,20 @@ export class Gateway {
   readonly inputBridge: InputBridge;
   /** Per-caller connections of upstreams with `isolation` other than shared. */
   readonly isolation: Isolation;
+  /** The observability surface: every layer publishes here; metrics, traces, access log and audit subscribe. */
+  readonly channels: Channels;
   #http: HttpServer | undefined;
   #sse: LegacySseEndpoint | undefined;
   #address: AddressInfo | undefined;
   #stopping: Promise<void> | undefined;
   #instructionsCache: { key: string; tools: NamedRouteTable; prompts: NamedRouteTable; value: string | undefined } | undefined;
   readonly #unwire: () => void;
+  readonly #unobserve: () => void;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log } = options;
     const clock = options.clock ?? systemClock;
+    this.channels = gatewayChannels(log, clock);
     const aggregated: AggregatedUpstream[] = [];
     for (const [name, upstream] of Object.entries(config.upstreams)) {
       if (!upstream.enabled) continue;
@@ -76,14 +82,20 @@ export class Gateway {
     this.pipelines = new PipelineCompiler(
       config,
       // An isolated upstream's calls use the caller's own connection; lists stay on the shared one.
-      createDispatch(
-        (upstream, replica, ctx) => this.isolation.connection(upstream, replica, ctx) ?? this.upstreams.get(upstream)?.[replica ?? 0],
-        this.inputBridge,
+      observeAttempts(
+        createDispatch(
+          (upstream, replica, ctx) => this.isolation.connection(upstream, replica, ctx) ?? this.upstreams.get(upstream)?.[replica ?? 0],
+          this.inputBridge,
+        ),
+        this.channels,
+        clock,
       ),
       { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });
+    const unbridge = [bridgeResilience(this.channels, this.pipelines.resilience), bridgeUpstreams(this.channels, this.upstreams)];
+    this.#unobserve = () => unbridge.forEach((off) => off());
     const bounds = config.server.sessions;
     const sessions = new SessionStore({
       idleTimeoutMs: bounds.idleTimeoutMs,
@@ -93,10 +105,12 @@ export class Gateway {
       limits: bounds,
       clock,
       // Every way a session ends (DELETE, idle, capacity, shutdown) releases its upstream subscriptions.
-      onEvict: (session) => {
+      onEvict: (session, reason) => {
         hub.sessionClosed(session.subscriptions);
         this.isolation.sessionClosed(session.id);
+        publishSession(this.channels, session, 'close', reason);
       },
+      onOpen: (session) => publishSession(this.channels, session, 'open'),
     });
     const hub: SubscriptionHub = new SubscriptionHub(this.aggregator, sessions, log, { clock });
     const info: GatewayInfo = { serverInfo: { name: config.server.name, version: VERSION }, instructions: () => this.#instructions() };
@@ -109,6 +123,7 @@ export class Gateway {
       log,
       cacheHints: { ttlMs: 0, cacheScope: 'private' },
       listWaitMs: 10_000,
+      channels: this.channels,
       listPageSize: config.server.listPageSize,
     });
     this.layer = new SessionLayer(sessions, dispatcher, hub, info, log, config.server.limits);
@@ -228,6 +243,7 @@ export class Gateway {
       this.aggregator.stop();
       this.inputBridge.close();
       this.#unwire();
+      this.#unobserve();
       this.#http?.destroyAll();
       await Promise.allSettled([...[...this.upstreams.values()].flat().map((u) => u.close()), this.isolation.close()]);
       await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));

@@ -5,8 +5,10 @@ import type { CallContext, Route } from '../pipeline/index.js';
 import type { JsonRpcRequest, JsonRpcResponse, Params } from '../protocol/index.js';
 import { failure, MODERN_VERSION, success } from '../protocol/index.js';
 import { mcpParamDeclarations, type McpParamDeclaration } from '../protocol/mcp-param.js';
+import type { Channels } from '../observability/index.js';
 import type { Aggregator } from '../router/index.js';
 import { callerChannel } from './caller-channel.js';
+import { callTarget, publishCallEnd } from './call-events.js';
 import { listPage } from './list-page.js';
 import type { CallerScope } from './caller-scope.js';
 import { GATEWAY_CAPABILITIES, tasksRefused, type GatewayInfo } from './gateway-info.js';
@@ -27,6 +29,8 @@ export interface DispatcherDeps {
   readonly cacheHints: CacheHintDefaults;
   /** How long a first list request may wait for upstreams still starting. */
   readonly listWaitMs: number;
+  /** Where call start/end are published (the gateway's observability channels). */
+  readonly channels?: Channels;
   /** Items per page of an aggregated list (`server.listPageSize`); 0 serves each list whole. */
   readonly listPageSize?: number;
 }
@@ -199,11 +203,15 @@ export class Dispatcher {
       ...(mcpParams !== undefined && mcpParams.length > 0 && { mcpParams }),
     };
     const started = clock.now();
+    const ch = this.#deps.channels;
+    if (ch?.callStart.active) ch.callStart.publish({ ...callTarget(ctx), at: started });
     try {
       const result = await this.#deps.pipelines.forRoute(route)(ctx);
       if (this.#debug) ctx.log.debug({ ms: Math.round(clock.now() - started), attempts: ctx.state.attempts }, 'call completed');
+      if (ch?.callEnd.active) publishCallEnd(ch, ctx, started, result, undefined);
       return result;
     } catch (err) {
+      if (ch?.callEnd.active) publishCallEnd(ch, ctx, started, undefined, err);
       this.#logFailure(ctx, err, clock.now() - started);
       if (typeof err === 'object' && err !== null) LOGGED.add(err);
       throw err;

@@ -15,6 +15,8 @@ export interface SessionStoreOptions {
   readonly limits?: SessionLimits;
   readonly clock: Clock;
   readonly onEvict?: (session: LegacySession, reason: EvictReason) => void;
+  /** Called when a session is created (observability: session open). */
+  readonly onOpen?: (session: LegacySession) => void;
 }
 
 /** What `create` needs beyond the handshake itself. */
@@ -101,6 +103,7 @@ export class SessionStore {
     this.#fresh.set(session.id, session);
     this.#perClient.set(client, (this.#perClient.get(client) ?? 0) + 1);
     this.#schedule();
+    this.#options.onOpen?.(session);
     return session;
   }
 

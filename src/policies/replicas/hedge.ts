@@ -63,7 +63,8 @@ export function runHedged(ctx: CallContext, next: Next, deps: HedgeDeps): Promis
         return false;
       }
       tried.add(choice.replica);
-      if (hedge && events.has('hedge')) events.emit('hedge', { route, replica: choice.replica, hedge: hedges + 1 });
+      if (hedge && events.has('hedge'))
+        events.emit('hedge', { route, requestId: ctx.requestId, replica: choice.replica, hedge: hedges + 1 });
       if (hedge) hedges++;
       // Each attempt has its own signal; the caller's abort reaches it through finish() (one listener, not one per attempt).
       const controller = new AbortController();

@@ -66,7 +66,8 @@ export function createReplicaPolicy(options: ReplicaOptions): Policy {
               if (attempt === 0) throw set.openError(ctx.route.upstream);
               break;
             }
-            if (attempt > 0 && events.has('failover')) events.emit('failover', { route, from: previous, to: choice.replica });
+            if (attempt > 0 && events.has('failover'))
+              events.emit('failover', { route, requestId: ctx.requestId, from: previous, to: choice.replica });
             tried.add(choice.replica);
             previous = choice.replica;
             return await set.run(choice, ctx, next);

@@ -20,6 +20,8 @@ export type RetryEvents = {
   /** A retry was scheduled after `delayMs`. */
   retry: {
     readonly route: string;
+    /** The call's request id (observability correlates retries with calls). */
+    readonly requestId?: string;
     readonly attempt: number;
     readonly delayMs: number;
     readonly reason: RetryOn;
@@ -119,7 +121,15 @@ export function createRetryPolicy(options: RetryOptions): Policy {
             return giveUp();
           }
           holding = budget !== undefined;
-          if (events.has('retry')) events.emit('retry', { route, attempt, delayMs: v.delayMs, reason: v.reason, neverSent: v.neverSent });
+          if (events.has('retry'))
+            events.emit('retry', {
+              route,
+              requestId: ctx.requestId,
+              attempt,
+              delayMs: v.delayMs,
+              reason: v.reason,
+              neverSent: v.neverSent,
+            });
           await sleep(ctx.clock, v.delayMs, ctx.signal);
         }
       } finally {

@@ -1,0 +1,52 @@
+import { GatewayError, UpstreamRpcError } from '../errors/index.js';
+import type { CallEndEvent, CallOutcome, CallTarget, Channels } from '../observability/index.js';
+import type { CallContext, CallResult } from '../pipeline/index.js';
+
+/** The target every call event names, from the call's context. */
+export function callTarget(ctx: CallContext): CallTarget {
+  return {
+    requestId: ctx.requestId,
+    method: ctx.method,
+    upstream: ctx.route.upstream,
+    name: ctx.route.name,
+    principal: ctx.principal.id,
+    era: ctx.era,
+    sessionId: ctx.sessionId,
+  };
+}
+
+/**
+ * How a call ended, for metrics, logs and audit: a result with `isError` is the tool's own failure; an
+ * upstream JSON-RPC error, or a gateway error caused upstream (unavailable, timeout), is the upstream's;
+ * a caller's cancellation is its own outcome; everything else the gateway refused or failed.
+ */
+export function callOutcome(
+  result: CallResult | undefined,
+  err: unknown,
+  signal: AbortSignal,
+): { outcome: CallOutcome; errorCode?: string } {
+  if (err === undefined) return { outcome: result?.isError === true ? 'tool-error' : 'ok' };
+  if (err instanceof UpstreamRpcError) return { outcome: 'upstream-error', errorCode: String(err.rpcCode) };
+  if (err instanceof GatewayError) {
+    if (err.code === 'GW_CANCELLED' || (signal.aborted && !err.upstreamFault && err.code !== 'GW_SHUTTING_DOWN'))
+      return { outcome: 'cancelled', errorCode: err.code };
+    return { outcome: err.upstreamFault ? 'upstream-error' : 'gateway-error', errorCode: err.code };
+  }
+  return { outcome: signal.aborted ? 'cancelled' : 'gateway-error', errorCode: 'GW_INTERNAL' };
+}
+
+/** Publishes call end (the caller checked `callEnd.active`). */
+export function publishCallEnd(channels: Channels, ctx: CallContext, started: number, result: CallResult | undefined, err: unknown): void {
+  const at = ctx.clock.now();
+  const { outcome, errorCode } = callOutcome(result, err, ctx.signal);
+  const event: CallEndEvent = {
+    ...callTarget(ctx),
+    at,
+    outcome,
+    ...(errorCode !== undefined && { errorCode }),
+    durationMs: at - started,
+    ...(ctx.state.upstreamMs !== undefined && { upstreamMs: ctx.state.upstreamMs }),
+    attempts: ctx.state.attempts,
+  };
+  channels.callEnd.publish(event);
+}
