@@ -4,8 +4,10 @@ import type { UpstreamConnection } from '../upstream/types.js';
 import { checkListPage, ListRefused, type CheckedList, type ListKey } from './list-check.js';
 import { ListHealth } from './list-health.js';
 import { ListRefresher } from './list-refresher.js';
+import { exposeName } from './namespacing.js';
 import { ResourceIndex, type ListedResource } from './resource-index.js';
 import { NamedRouteTable, type ListedItem, type UpstreamNaming } from './route-table.js';
+import type { ToolGate } from './tool-gate.js';
 
 export type ListKind = 'tools' | 'prompts' | 'resources' | 'resourceTemplates';
 /** A list as callers see it: resources and templates change together (one list_changed). */
@@ -48,6 +50,8 @@ export interface AggregatorOptions {
   readonly log?: Logger;
   /** Least time between the starts of two fetches of one upstream list (default 250 ms). */
   readonly minRefreshIntervalMs?: number;
+  /** Decides which tools may be served (tool-definition pinning); every tool is served without one. */
+  readonly toolGate?: ToolGate;
 }
 
 export interface AggregatorEvents extends Record<string, unknown> {
@@ -86,6 +90,7 @@ export class Aggregator {
   #fingerprints: Record<ClientList, string>;
   #refresher: ListRefresher;
   #unsubscribe: (() => void)[] = [];
+  #gate: ToolGate | undefined;
   /** Upstreams whose first lists are not loaded yet (nor given up on): callers wait for them, boundedly. */
   #firstLoad = new Map<string, { done: Promise<void>; resolve: () => void; givenUp: number }>();
   tools: NamedRouteTable;
@@ -95,6 +100,7 @@ export class Aggregator {
   constructor(upstreams: readonly AggregatedUpstream[], options: AggregatorOptions = {}) {
     this.#upstreams = [...upstreams];
     const clock = options.clock ?? systemClock;
+    this.#gate = options.toolGate;
     this.health = new ListHealth(clock, options.log ?? silentLogger);
     this.#refresher = new ListRefresher(clock, options.minRefreshIntervalMs ?? DEFAULT_MIN_REFRESH_INTERVAL_MS, (key, error) => {
       const [upstream = '', kind = ''] = key.split('\0');
@@ -233,6 +239,7 @@ export class Aggregator {
     }
     const checked: CheckedList = { items: [], texts: [] };
     let cursor: string | undefined;
+    let gateChanged = false;
     try {
       for (let page = 0; page < MAX_PAGES; page++) {
         const result = await connection.request(spec.method, cursor === undefined ? undefined : { cursor }, {
@@ -242,6 +249,8 @@ export class Aggregator {
         cursor = typeof result.nextCursor === 'string' ? result.nextCursor : undefined;
         if (cursor === undefined) break;
       }
+      // Pinning decides here, once per fetched list: the per-call path only looks the route up.
+      if (kind === 'tools' && this.#gate) gateChanged = await this.#gate.review(upstream, checked.items as ListedItem[], this.#otherTools(upstream));
     } catch (error) {
       const why = error instanceof ListRefused ? error.message : `fetch failed: ${error instanceof Error ? error.message : String(error)}`;
       this.health.refused(upstream, kind, why);
@@ -249,11 +258,11 @@ export class Aggregator {
       return;
     }
     this.health.accepted(upstream, kind);
-    this.#accept(kind, upstream, checked);
+    this.#accept(kind, upstream, checked, gateChanged);
   }
 
   /** Takes a checked list (undefined: the list is gone); rebuilds only when it differs from the last. */
-  #accept(kind: ListKind, upstream: string, checked: CheckedList | undefined): void {
+  #accept(kind: ListKind, upstream: string, checked: CheckedList | undefined, gateChanged = false): void {
     const key = `${upstream}\0${kind}`;
     if (checked !== undefined) {
       const hash = createHash('sha1');
@@ -261,11 +270,37 @@ export class Aggregator {
       const digest = hash.digest('base64');
       const same = this.#digests.get(key) === digest && this.#lists[kind].has(upstream);
       this.#digests.set(key, digest);
-      if (same) return void this.events.emit('changed', { kind, upstream });
+      if (same && !gateChanged) return void this.events.emit('changed', { kind, upstream });
       checked.items.forEach((item, i) => this.#texts.set(item, checked.texts[i]!));
       this.#lists[kind].set(upstream, checked.items);
     } else this.#digests.delete(key);
     this.#rebuild(kind, upstream);
+  }
+
+  /**
+   * Reviews every upstream's current tool list with the gate again (pins were approved or rejected
+   * elsewhere) and rebuilds the tools table where the verdicts changed.
+   */
+  async reviewTools(): Promise<void> {
+    const gate = this.#gate;
+    if (!gate) return;
+    for (const [upstream, items] of this.#lists.tools) {
+      if (await gate.review(upstream, items as ListedItem[], this.#otherTools(upstream))) this.#rebuild('tools', upstream);
+    }
+  }
+
+  /** Every other upstream's tool names (as listed and as exposed) → that upstream, for the shadowing scan. */
+  #otherTools(upstream: string): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const [name, items] of this.#lists.tools) {
+      if (name === upstream) continue;
+      const naming = this.#upstreams.find((u) => u.naming.name === name)?.naming;
+      for (const item of items as ListedItem[]) {
+        names.set(item.name, name);
+        if (naming) names.set(exposeName(naming.namespace, item.name), name);
+      }
+    }
+    return names;
   }
 
   #rebuild(kind: ListKind, upstream: string): void {
@@ -288,6 +323,7 @@ export class Aggregator {
       this.#upstreams.map((u) => u.naming),
       this.#lists[kind] as Map<string, ListedItem[]>,
       filter,
+      kind === 'tools' ? this.#gate : undefined,
     );
   }
 

@@ -5,3 +5,4 @@ export * from './aggregator.js';
 export * from './dispatch.js';
 export * from './input-bridge.js';
 export * from './instructions.js';
+export * from './tool-gate.js';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Namespace } from './namespacing.js';
 import { disambiguate, exposeName, globMatcher } from './namespacing.js';
+import type { BlockedTool, ToolGate } from './tool-gate.js';
 
 /** A named item (tool or prompt) as one upstream lists it; kept verbatim apart from its name. */
 export interface ListedItem {
@@ -31,15 +32,22 @@ export interface UpstreamNaming {
 export class NamedRouteTable {
   #byName = new Map<string, NamedRoute>();
   #list: ListedItem[] = [];
+  #blocked = new Map<string, BlockedTool>();
   readonly collisions: string[] = [];
 
-  constructor(naming: readonly UpstreamNaming[], items: ReadonlyMap<string, readonly ListedItem[]>, filter: boolean) {
+  /** `gate`: tools it blocks are left out (and remembered, so a call gets a clear refusal). */
+  constructor(naming: readonly UpstreamNaming[], items: ReadonlyMap<string, readonly ListedItem[]>, filter: boolean, gate?: ToolGate) {
     for (const upstream of naming) {
       const allow = upstream.allow && upstream.allow.length > 0 ? globMatcher(upstream.allow) : undefined;
       const deny = globMatcher(upstream.deny ?? []);
       for (const item of items.get(upstream.name) ?? []) {
         if (typeof item.name !== 'string') continue;
         if (filter && ((allow && !allow(item.name)) || deny(item.name))) continue;
+        const reason = gate?.blocked(upstream.name, item.name);
+        if (reason !== undefined) {
+          this.#blocked.set(exposeName(upstream.namespace, item.name), { upstream: upstream.name, target: item.name, reason });
+          continue;
+        }
         let exposed = exposeName(upstream.namespace, item.name);
         if (this.#byName.has(exposed)) {
           this.collisions.push(`${upstream.name}/${item.name} collides with ${exposed}`);
@@ -55,6 +63,11 @@ export class NamedRouteTable {
 
   get(name: string): NamedRoute | undefined {
     return this.#byName.get(name);
+  }
+
+  /** A tool hidden by the gate under this exposed name, with why (undefined when none is). */
+  blocked(name: string): BlockedTool | undefined {
+    return this.#blocked.get(name);
   }
 
   /** The aggregated list as clients see it. */
