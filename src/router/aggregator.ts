@@ -250,7 +250,8 @@ export class Aggregator {
         if (cursor === undefined) break;
       }
       // Pinning decides here, once per fetched list: the per-call path only looks the route up.
-      if (kind === 'tools' && this.#gate) gateChanged = await this.#gate.review(upstream, checked.items as ListedItem[], this.#otherTools(upstream));
+      if (kind === 'tools' && this.#gate)
+        gateChanged = await this.#gate.review(upstream, checked.items as ListedItem[], this.#otherTools(upstream));
     } catch (error) {
       const why = error instanceof ListRefused ? error.message : `fetch failed: ${error instanceof Error ? error.message : String(error)}`;
       this.health.refused(upstream, kind, why);

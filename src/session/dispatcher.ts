@@ -252,6 +252,12 @@ export class Dispatcher {
  * already hears the upstream's state, and callers must not be able to trip it with made-up names.
  */
 function unknownName(agg: Aggregator, kind: 'tool' | 'prompt', name: string, field: string): GatewayError {
+  // A tool hidden by pinning (decided at list time) gets its own refusal, never "unknown".
+  const blocked = kind === 'tool' ? agg.tools.blocked(name) : undefined;
+  if (blocked !== undefined)
+    return new GatewayError('GW_TOOL_BLOCKED', `Tool ${name} is blocked: ${blocked.reason}`, {
+      data: { field, tool: name, upstream: blocked.upstream, reason: blocked.reason },
+    });
   const down = agg.unavailableOwner(name, kind === 'tool' ? 'tools' : 'prompts');
   if (down !== undefined) return errors.upstreamUnavailable(down.upstream, down.reason, false);
   return new GatewayError('GW_NOT_FOUND', `Unknown ${kind}: ${name}`, { data: { field, [kind]: name } });
