@@ -66,6 +66,12 @@ export const ERROR_CODES = {
   },
   GW_CANCELLED: { rpc: -32800, http: 499, summary: 'The caller cancelled the request (never sent on the wire; logged and counted).' },
   GW_SHUTTING_DOWN: { rpc: -32000, http: 503, summary: 'The gateway is draining; retry against another instance.' },
+  GW_RATE_LIMITED: {
+    rpc: -32029,
+    http: 429,
+    summary:
+      'A rate limit or daily quota refused the call (nothing reached the upstream); data.retryAfterMs says when to retry, data.limit and data.window which limit. HTTP adds Retry-After and the RateLimit-Policy / RateLimit headers.',
+  },
   GW_TOOL_BLOCKED: {
     rpc: -32040,
     http: 403,
