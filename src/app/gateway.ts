@@ -18,6 +18,7 @@ import { createUpstreamConnection, type UpstreamConnection } from '../upstream/i
 import { deliverSessionLog, Isolation } from './isolation.js';
 import type { Channels } from '../observability/index.js';
 import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession } from './observability-wiring.js';
+import { toolDefinitionFrom } from './guard-wiring.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
 import { wireResilience } from './resilience-wiring.js';
@@ -90,7 +91,7 @@ export class Gateway {
         this.channels,
         clock,
       ),
-      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
+      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator), toolDefinition: toolDefinitionFrom(this.aggregator) },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });

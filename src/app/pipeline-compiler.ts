@@ -7,9 +7,11 @@ import { createCachePolicy } from '../policies/cache/index.js';
 import { createAttemptTimeoutPolicy, createDeadlinePolicy } from '../policies/deadline/index.js';
 import { createFallbackPolicy, createReplicaPolicy } from '../policies/replicas/index.js';
 import { createRetryPolicy } from '../policies/retry/index.js';
+import type { GuardEventSink } from '../policies/guards/index.js';
 import { globMatcher } from '../router/index.js';
 import type { PipelineSource } from '../session/index.js';
 import { LruCacheStore } from '../store/memory/lru-cache-store.js';
+import { GuardWiring, type ToolDefinitionSource } from './guard-wiring.js';
 import { resolveScope } from './policy-scope.js';
 import { routeTraits, type ToolAnnotations } from './route-traits.js';
 import { bulkheadLimits, CACHE_STORE_BYTES, ResilienceRegistry, type UpstreamResilience } from './upstream-resilience.js';
@@ -24,6 +26,10 @@ export interface PipelineCompilerOptions {
   readonly log?: Logger;
   /** A tool route's annotations as its upstream lists them (the aggregator's route table), read at compile time. */
   readonly toolAnnotations?: (route: Route) => ToolAnnotations | undefined;
+  /** A tool route's definition (inputSchema, outputSchema) as its upstream lists it, for schema validation. */
+  readonly toolDefinition?: ToolDefinitionSource;
+  /** Where guard decisions are published (the gateway's `guard` channel). */
+  readonly guardEvents?: GuardEventSink;
 }
 
 const routeKey = (route: Route): string =>
@@ -42,6 +48,7 @@ export class PipelineCompiler implements PipelineSource {
   readonly resilience: ResilienceRegistry;
   #cache = new Map<string, Next>();
   readonly #annotations: ((route: Route) => ToolAnnotations | undefined) | undefined;
+  readonly #guards: GuardWiring;
 
   constructor(
     private readonly config: BreakwaterConfig,
@@ -53,6 +60,7 @@ export class PipelineCompiler implements PipelineSource {
       options.resilience ??
       new ResilienceRegistry(config, { clock, cacheStore: new LruCacheStore({ maxBytes: CACHE_STORE_BYTES, clock }) });
     this.#annotations = options.toolAnnotations;
+    this.#guards = new GuardWiring(config, options.toolDefinition, options.guardEvents);
   }
 
   forRoute(route: Route): Next {
@@ -66,7 +74,7 @@ export class PipelineCompiler implements PipelineSource {
   }
 
   /**
-   * The ordered policies of a route, outermost first (ARCHITECTURE §1): deadline → fallback → cache →
+   * The ordered policies of a route, outermost first (ARCHITECTURE §1): guards → deadline → fallback → cache →
    * retry → replicas (per-replica breakers, ejection, hedging) or one breaker → bulkhead(s) → attempt
    * timeout. Off policies are no-ops that compose() drops.
    */
@@ -77,6 +85,8 @@ export class PipelineCompiler implements PipelineSource {
     const traits = routeTraits(this.config, route, scope, tool === undefined ? undefined : this.#annotations?.(route));
     const { retry, replicas } = scope;
     return [
+      // Guards before the deadline: a refused call uses no upstream capacity and never reaches a breaker.
+      this.#guards.policyFor(route),
       createDeadlinePolicy({ deadlineMs: scope.timeoutMs }),
       route.kind === 'tool' && scope.fallback
         ? createFallbackPolicy({ result: scope.fallback.result as Record<string, unknown>, events: up.events.fallback })

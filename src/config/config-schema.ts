@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
 import { authorizationSchema } from './authorization-schema.js';
+import { guardsDefaultsSchema } from './guards-schema.js';
 import { resolvedPolicyScopeSchema } from './policy-schema.js';
 import { pinningSchema } from './pinning-schema.js';
 import { bool, int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
@@ -110,6 +111,7 @@ const fields = z.strictObject({
   namespace: namespace.prefault({}),
   pinning: pinningSchema.prefault({}),
   defaults: resolvedPolicyScopeSchema.prefault({}),
+  guards: guardsDefaultsSchema.prefault({}),
   upstreams: z.record(z.string(), upstreamSchema).default({}),
   // Absent: every caller may call everything (no authorization policy, lists unfiltered).
   authorization: authorizationSchema.optional(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
+import { upstreamGuardsSchema } from './guards-schema.js';
 import { policyScopeSchema, toolPolicyScopeSchema } from './policy-schema.js';
 import { arg, bool, envMap, glob, headerMap, httpUrl, int, ms, positiveMs, text } from './primitives.js';
 import { checkEndpoint } from './endpoint-check.js';
@@ -77,6 +78,7 @@ const upstreamFields = z.strictObject({
   replicas: z.array(replicaSchema).default([]),
   policies: policyScopeSchema.prefault({}),
   toolPolicies: z.record(glob(), toolPolicyScopeSchema).default({}),
+  guards: upstreamGuardsSchema.prefault({}),
   // stdio only: run the child under bubblewrap with resource limits (absent: not sandboxed).
   sandbox: sandboxSchema.optional(),
 });

@@ -78,6 +78,12 @@ export const ERROR_CODES = {
     summary:
       'The tool’s definition changed since it was approved (or it awaits approval, or was rejected): hidden from tools/list and refused until `breakwater pins approve`; data.reason says which.',
   },
+  GW_GUARD_REJECTED: {
+    rpc: -32602,
+    http: 400,
+    summary:
+      'A guard refused the call: data.guard, data.rule and data.path (JSON pointer of the argument, or /result/…) say which; the value is never echoed. Not counted against a breaker.',
+  },
   GW_UNATTRIBUTABLE: {
     rpc: -32603,
     http: 500,

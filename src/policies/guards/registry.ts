@@ -1,0 +1,20 @@
+import type { GuardEntryConfig, GuardKind } from '../../config/index.js';
+import type { Guard } from './guard.js';
+import { createLengthGuard } from './length-guard.js';
+
+/** A factory per guard kind; the mapped type fails to compile until every kind of the config union has one. */
+type Factories = { readonly [K in GuardKind]: (entry: Extract<GuardEntryConfig, { type: K }>) => Guard };
+
+/**
+ * The one table of argument-guard kinds. Adding a kind: its config schema in the union of
+ * src/config/guards-schema.ts, and one line here.
+ */
+const FACTORIES: Factories = {
+  length: createLengthGuard,
+};
+
+/** Builds the guard a config entry describes. */
+export function createGuard(entry: GuardEntryConfig): Guard {
+  const factory = FACTORIES[entry.type] as (entry: GuardEntryConfig) => Guard;
+  return factory(entry);
+}
