@@ -36,6 +36,9 @@ export const ERROR_CODES = {
     http: 429,
     summary: 'Too many failed authentication attempts from this address or with this credential; blocked until data.retryAfterMs passes (or an operator unblocks it).',
   },
+  GW_METHOD_NOT_ALLOWED: { rpc: -32600, http: 405, summary: 'The HTTP method is not allowed on this path; data.allow and the Allow header list those that are.' },
+  GW_NOT_ACCEPTABLE: { rpc: -32600, http: 406, summary: 'The Accept header allows neither application/json nor text/event-stream.' },
+  GW_STREAM_CONFLICT: { rpc: -32600, http: 409, summary: 'A stream is already open for this session.' },
   GW_PAYLOAD_TOO_LARGE: { rpc: -32600, http: 413, summary: 'The request body exceeds the configured limit.' },
   GW_LIMIT_EXCEEDED: {
     rpc: -32600,

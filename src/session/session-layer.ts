@@ -72,9 +72,7 @@ export class SessionLayer {
    */
   handle(req: JsonRpcRequest, scope: CallerScope): Promise<JsonRpcResponse> {
     if (this.#draining && req.method !== 'ping')
-      return Promise.resolve(
-        failure(req.id, { code: -32000, message: 'The gateway is shutting down', data: { code: 'GW_SHUTTING_DOWN' } }),
-      );
+      return Promise.resolve(failure(req.id, toJsonRpcError(new GatewayError('GW_SHUTTING_DOWN', 'The gateway is shutting down'))));
     const session = scope.session;
     if (session === undefined) return this.dispatcher.handle(req, scope);
     let untrack: () => void;

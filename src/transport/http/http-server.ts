@@ -2,13 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock, Logger } from '../../core/index.js';
 import { clip, LogThrottle, systemClock } from '../../core/index.js';
-import { GatewayError, toJsonRpcError } from '../../errors/index.js';
+import { GatewayError } from '../../errors/index.js';
 import { DRAIN_CUT_EVENT } from './call-controller.js';
 import { edgeResponseClass, type DropLimit } from './edge-response.js';
 import { sendGetWithoutSession, type LegacySseEndpoint } from './legacy-sse-endpoint.js';
 import { createOriginGuard, isLoopbackAddress } from './origin-guard.js';
 import type { McpEndpoint } from './mcp-endpoint.js';
-import { LONG_LIVED_EVENT, sendError } from './mcp-endpoint.js';
+import { LONG_LIVED_EVENT } from './mcp-endpoint.js';
+import { methodNotAllowed, sendError } from './send-error.js';
 import { preloadModernClassifier } from './modern-classifier.js';
 
 /** How long callers may take to send a request, and to come back on a kept-alive connection. */
@@ -160,7 +161,7 @@ export class HttpServer {
     });
     for (const res of [...this.#inflight]) {
       // Not a call yet (its body is still arriving): refused as a whole.
-      if (!res.emit(DRAIN_CUT_EVENT, err) && !res.headersSent) sendError(res, err.httpStatus, null, toJsonRpcError(err));
+      if (!res.emit(DRAIN_CUT_EVENT, err) && !res.headersSent) sendError(res, null, err);
     }
     return this.idle(CUT_GRACE_MS);
   }
@@ -202,14 +203,14 @@ export class HttpServer {
           'request refused: ' + rejection,
         );
       const err = new GatewayError('GW_FORBIDDEN_ORIGIN', `Forbidden: ${rejection}`);
-      return sendError(res, err.httpStatus, null, toJsonRpcError(err));
+      return sendError(res, null, err);
     }
     if (legacy) return this.#routeLegacySse(req, res, sse, path);
     switch (req.method) {
       case 'POST':
         this.endpoint.post(req, res).catch((err: unknown) => {
           this.options.log.error({ err: String(err) }, 'unhandled error in POST handler');
-          sendError(res, 500, null, toJsonRpcError(new GatewayError('GW_INTERNAL', 'Internal error')));
+          sendError(res, null, new GatewayError('GW_INTERNAL', 'Internal error'));
         });
         return;
       case 'GET':
@@ -218,7 +219,7 @@ export class HttpServer {
       case 'DELETE':
         return this.endpoint.delete(req, res);
       default:
-        res.writeHead(405, { allow: 'GET, POST, DELETE' }).end();
+        methodNotAllowed(res, 'GET, POST, DELETE');
     }
   }
 
@@ -228,11 +229,11 @@ export class HttpServer {
     if (!stream && req.method === 'POST') {
       sse.post(req, res).catch((err: unknown) => {
         this.options.log.error({ err: String(err) }, 'unhandled error in SSE messages handler');
-        sendError(res, 500, null, toJsonRpcError(new GatewayError('GW_INTERNAL', 'Internal error')));
+        sendError(res, null, new GatewayError('GW_INTERNAL', 'Internal error'));
       });
       return;
     }
-    res.writeHead(405, { allow: stream ? 'GET' : 'POST' }).end();
+    methodNotAllowed(res, stream ? 'GET' : 'POST');
   }
 
   #logDrop(res: ServerResponse, bufferedBytes: number, limit: DropLimit): void {

@@ -7,7 +7,8 @@ import type { JsonRpcRequest } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, LEGACY_VERSIONS } from '../../protocol/index.js';
 import type { SessionLayer } from '../../session/index.js';
 import { ANONYMOUS } from '../../session/index.js';
-import { LONG_LIVED_EVENT, sendError } from './mcp-endpoint.js';
+import { LONG_LIVED_EVENT } from './mcp-endpoint.js';
+import { sendError } from './send-error.js';
 import { readBody } from './read-body.js';
 import { SseConnection, type SseEndReason } from './sse-connection.js';
 
@@ -246,17 +247,16 @@ export class LegacySseEndpoint {
 /** The 405 for `GET` on the MCP endpoint without a session: names both ways in. */
 export function sendGetWithoutSession(res: ServerResponse, mcpPath: string, ssePath: string | undefined): void {
   const err = new GatewayError(
-    'GW_INVALID_REQUEST',
+    'GW_METHOD_NOT_ALLOWED',
     `Method Not Allowed: GET ${mcpPath} needs an Mcp-Session-Id. Streamable HTTP: POST ${mcpPath} (initialize first)` +
       (ssePath ? `; the 2024-11-05 HTTP+SSE transport: GET ${ssePath}` : ''),
-    { data: { streamableHttp: `POST ${mcpPath}`, ...(ssePath ? { sse: `GET ${ssePath}` } : {}) } },
+    { data: { allow: 'POST, DELETE', streamableHttp: `POST ${mcpPath}`, ...(ssePath ? { sse: `GET ${ssePath}` } : {}) } },
   );
-  res.setHeader('allow', 'POST, DELETE');
-  sendError(res, 405, null, toJsonRpcError(err));
+  sendError(res, null, err, { allow: 'POST, DELETE' });
 }
 
 function refuse(res: ServerResponse, id: string | number | null, err: GatewayError): void {
-  sendError(res, err.httpStatus, id, toJsonRpcError(err));
+  sendError(res, id, err);
 }
 
 function overloaded(message: string, setting: string, max: number): GatewayError {

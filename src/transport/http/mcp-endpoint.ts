@@ -9,16 +9,11 @@ import { parseCallerJson } from '../caller-json.js';
 import { checkParamHeaders, claimsModern, classifyModern, preloadModernClassifier } from './modern-classifier.js';
 import { callController } from './call-controller.js';
 import { readBody } from './read-body.js';
+import { methodNotAllowed, modernInBandStatus, sendError } from './send-error.js';
 import { ResponseStream, type ReplayTarget } from './response-stream.js';
 import { SSE_HEADERS, type ResumableStream, type StreamRegistry } from './resumable-streams.js';
 
 const SESSION_HEADER = 'mcp-session-id';
-
-/**
- * HTTP status of a modern error response (all other errors are in-band, 200): unknown method is 404, and a
- * missing client capability is 400 whoever raised it (the gateway, or an upstream whose -32021 is relayed).
- */
-const MODERN_ERROR_STATUS: Readonly<Record<number, number>> = { [-32601]: 404, [-32021]: 400 };
 
 /** Handles POST, GET and DELETE on the MCP endpoint for both protocol eras. */
 export class McpEndpoint {
@@ -35,10 +30,11 @@ export class McpEndpoint {
     const canStream = accept === '' || accept.includes('text/event-stream') || accept.includes('*/*');
     const canJson = accept === '' || accept.includes('application/json') || accept.includes('*/*');
     if (!canStream && !canJson)
-      return sendError(res, 406, null, {
-        code: -32600,
-        message: 'Not Acceptable: Accept must include application/json or text/event-stream',
-      });
+      return sendError(
+        res,
+        null,
+        new GatewayError('GW_NOT_ACCEPTABLE', 'Not Acceptable: Accept must include application/json or text/event-stream'),
+      );
     let body: unknown;
     let bytes: number;
     try {
@@ -46,27 +42,22 @@ export class McpEndpoint {
       bytes = raw.length;
       body = parseCallerJson(raw.toString('utf8'), this.layer.limits.maxJsonDepth, 'body');
     } catch (err) {
-      if (err instanceof GatewayError) return sendError(res, err.httpStatus, null, toJsonRpcError(err));
-      return sendError(res, 400, null, toJsonRpcError(new GatewayError('GW_PARSE_ERROR', 'Parse error: the body could not be read')));
+      return sendError(
+        res,
+        null,
+        err instanceof GatewayError ? err : new GatewayError('GW_PARSE_ERROR', 'Parse error: the body could not be read'),
+      );
     }
     if (Array.isArray(body))
-      return sendError(res, 400, null, {
-        code: -32600,
-        message: 'Invalid Request: JSON-RPC batches are not supported',
-        data: { code: 'GW_INVALID_REQUEST' },
-      });
+      return sendError(res, null, new GatewayError('GW_INVALID_REQUEST', 'Invalid Request: JSON-RPC batches are not supported'));
     if (typeof body !== 'object' || body === null)
-      return sendError(res, 400, null, {
-        code: -32600,
-        message: 'Invalid Request: expected a JSON-RPC object',
-        data: { code: 'GW_INVALID_REQUEST' },
-      });
+      return sendError(res, null, new GatewayError('GW_INVALID_REQUEST', 'Invalid Request: expected a JSON-RPC object'));
     const message = body as Record<string, unknown>;
     const principal = this.authenticate(req);
     if (claimsModern(req.headers, message)) {
       await preloadModernClassifier();
       const outcome = classifyModern(req.headers, message);
-      if (typeof outcome === 'object') return sendError(res, outcome.status, idOf(message), outcome.error);
+      if (typeof outcome === 'object') return sendError(res, idOf(message), outcome);
       if (outcome === 'modern') return this.#modern(req, res, message, principal, canStream);
     }
     return this.#legacy(req, res, message, principal, canStream, !canJson, bytes);
@@ -78,28 +69,24 @@ export class McpEndpoint {
    */
   get(req: IncomingMessage, res: ServerResponse): void {
     const id = req.headers[SESSION_HEADER];
-    if (typeof id !== 'string') return void res.writeHead(405, { allow: 'POST, DELETE' }).end();
+    if (typeof id !== 'string') return methodNotAllowed(res, 'POST, DELETE', 'Method Not Allowed: GET needs an Mcp-Session-Id');
     const session = this.layer.sessions.get(id);
-    if (!session) return sendError(res, 404, null, sessionNotFound());
+    if (!session) return sendError(res, null, sessionNotFound());
     const registry = this.#registry(session);
     const last = req.headers['last-event-id'];
     let resumed: { stream: ResumableStream; seq: number } | undefined;
     if (typeof last === 'string' && registry !== undefined) {
       resumed = registry.find(session.id, last);
       if (resumed === undefined || !resumed.stream.canResume(resumed.seq))
-        return sendError(
-          res,
-          400,
-          null,
-          toJsonRpcError(new GatewayError('GW_INVALID_PARAMS', 'Last-Event-ID names no event this session can resume from')),
-        );
+        return sendError(res, null, new GatewayError('GW_INVALID_PARAMS', 'Last-Event-ID names no event this session can resume from'));
       if (!resumed.stream.standalone) {
         res.writeHead(200, { [SESSION_HEADER]: session.id, ...SSE_HEADERS });
         res.flushHeaders();
         return resumed.stream.attach(res, resumed.seq);
       }
     }
-    if (session.standalone) return sendError(res, 409, null, { code: -32600, message: 'A stream is already open for this session' });
+    if (session.standalone)
+      return sendError(res, null, new GatewayError('GW_STREAM_CONFLICT', 'A stream is already open for this session'));
     const replay: ReplayTarget | undefined = registry && { registry, session: session.id, standalone: true };
     const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, true, true, replay);
     // The stream lives as long as its session: it keeps the session from idling out, and closing the
@@ -108,7 +95,7 @@ export class McpEndpoint {
     try {
       detach = this.layer.openStream(session, stream.write, () => res.end());
     } catch (err) {
-      return sendError(res, err instanceof GatewayError ? err.httpStatus : 500, null, toJsonRpcError(err));
+      return sendError(res, null, err);
     }
     if (resumed !== undefined) stream.resume(resumed.stream, resumed.seq);
     else stream.open();
@@ -130,9 +117,8 @@ export class McpEndpoint {
   /** DELETE ends a legacy session. */
   delete(req: IncomingMessage, res: ServerResponse): void {
     const id = req.headers[SESSION_HEADER];
-    if (typeof id !== 'string')
-      return sendError(res, 400, null, { code: -32600, message: 'Missing Mcp-Session-Id header', data: { code: 'GW_SESSION_REQUIRED' } });
-    if (!this.layer.end(id)) return sendError(res, 404, null, sessionNotFound());
+    if (typeof id !== 'string') return sendError(res, null, new GatewayError('GW_SESSION_REQUIRED', 'Missing Mcp-Session-Id header'));
+    if (!this.layer.end(id)) return sendError(res, null, sessionNotFound());
     res.writeHead(204).end();
   }
 
@@ -152,25 +138,23 @@ export class McpEndpoint {
         const { session, response } = this.layer.initialize(message, { client, stateBytes: bytes });
         return new ResponseStream(res, { [SESSION_HEADER]: session.id }, canStream, sseOnly).finish(response);
       } catch (err) {
-        return sendError(res, err instanceof GatewayError ? err.httpStatus : 500, message.id, toJsonRpcError(err));
+        return sendError(res, message.id, err);
       }
     }
     const id = req.headers[SESSION_HEADER];
     if (typeof id !== 'string')
-      return sendError(res, 400, idOf(message), {
-        code: -32600,
-        message: 'Bad Request: Mcp-Session-Id header is required',
-        data: { code: 'GW_SESSION_REQUIRED' },
-      });
+      return sendError(res, idOf(message), new GatewayError('GW_SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required'));
     const session = this.layer.sessions.get(id);
-    if (!session) return sendError(res, 404, idOf(message), sessionNotFound());
+    if (!session) return sendError(res, idOf(message), sessionNotFound());
     const version = req.headers['mcp-protocol-version'];
     if (typeof version === 'string' && !(LEGACY_VERSIONS as readonly string[]).includes(version))
-      return sendError(res, 400, idOf(message), {
-        code: -32600,
-        message: `Bad Request: unsupported MCP-Protocol-Version ${version}`,
-        data: { code: 'GW_UNSUPPORTED_VERSION', supported: LEGACY_VERSIONS },
-      });
+      return sendError(
+        res,
+        idOf(message),
+        new GatewayError('GW_UNSUPPORTED_VERSION', `Bad Request: unsupported MCP-Protocol-Version ${version}`, {
+          data: { supported: LEGACY_VERSIONS },
+        }),
+      );
     if (isRequest(message)) {
       const registry = canStream ? this.#registry(session) : undefined;
       const replay: ReplayTarget | undefined = registry && { registry, session: session.id, standalone: false };
@@ -202,11 +186,7 @@ export class McpEndpoint {
       this.layer.respond(message, session);
       return void res.writeHead(202).end();
     }
-    return sendError(res, 400, idOf(message), {
-      code: -32600,
-      message: 'Invalid Request: not a JSON-RPC 2.0 message',
-      data: { code: 'GW_INVALID_REQUEST' },
-    });
+    return sendError(res, idOf(message), new GatewayError('GW_INVALID_REQUEST', 'Invalid Request: not a JSON-RPC 2.0 message'));
   }
 
   async #modern(
@@ -235,7 +215,7 @@ export class McpEndpoint {
     if (message.method === 'tools/call' && typeof message.params?.name === 'string') {
       const declarations = await this.layer.dispatcher.toolHeaderDeclarations(message.params.name);
       const rejection = checkParamHeaders(req.headers, declarations, message.params.arguments);
-      if (rejection) return sendError(res, rejection.status, message.id, rejection.error);
+      if (rejection) return sendError(res, message.id, rejection);
     }
     const logLevel = meta[META.logLevel];
     const response: JsonRpcResponse = await this.layer.handle(message as JsonRpcRequest, {
@@ -249,7 +229,7 @@ export class McpEndpoint {
       controller: gone,
       logLevel: typeof logLevel === 'string' ? logLevel : undefined,
     });
-    stream.finish(response, 'error' in response ? (MODERN_ERROR_STATUS[response.error.code] ?? 200) : 200);
+    stream.finish(response, 'error' in response ? modernInBandStatus(response.error) : 200);
   }
 }
 
@@ -264,19 +244,6 @@ function idOf(message: Record<string, unknown>): string | number | null {
   return typeof message.id === 'string' || typeof message.id === 'number' ? message.id : null;
 }
 
-function sessionNotFound() {
-  return { code: -32001, message: 'Session not found', data: { code: 'GW_SESSION_NOT_FOUND' } };
-}
-
-/** Writes a JSON-RPC error as a plain JSON response with an HTTP status. */
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  id: string | number | null,
-  error: { code: number; message: string; data?: unknown },
-): void {
-  if (res.headersSent) return void res.end();
-  const body = JSON.stringify(failure(id, error));
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+function sessionNotFound(): GatewayError {
+  return new GatewayError('GW_SESSION_NOT_FOUND', 'Session not found');
 }

@@ -1,14 +1,25 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { classifyInboundRequest } from '@modelcontextprotocol/server';
-import { GatewayError, toJsonRpcError } from '../../errors/index.js';
+import { GatewayError, type GatewayErrorCode } from '../../errors/index.js';
 import { META, MODERN_VERSIONS, NAMED_METHODS } from '../../protocol/index.js';
 import { checkMcpParamHeaders, decodeHeaderValue, stripOws, type McpParamDeclaration } from '../../protocol/mcp-param.js';
 
-/** A rejection of a modern request, with the HTTP status the spec assigns. */
-export interface ModernRejection {
-  readonly status: number;
-  readonly error: { code: number; message: string; data?: unknown };
-}
+/** A rejection of a modern request; its code's catalogue status is the one the spec assigns. */
+export type ModernRejection = GatewayError;
+
+/**
+ * The catalogue code of each JSON-RPC code the SDK's classifier rejects with, so its rejections carry
+ * `data.code` like every other (an invalid `_meta` envelope, an `Mcp-Name` the SDK finds wrong, …).
+ */
+const SDK_REJECTIONS: Readonly<Record<number, GatewayErrorCode>> = {
+  [-32700]: 'GW_PARSE_ERROR',
+  [-32600]: 'GW_INVALID_REQUEST',
+  [-32601]: 'GW_METHOD_NOT_FOUND',
+  [-32602]: 'GW_INVALID_PARAMS',
+  [-32020]: 'GW_HEADER_MISMATCH',
+  [-32021]: 'GW_MISSING_CLIENT_CAPABILITY',
+  [-32022]: 'GW_UNSUPPORTED_VERSION',
+};
 
 /** True when the request claims the 2026-07-28 era (header or `_meta` envelope); the cheap test runs first. */
 export function claimsModern(headers: IncomingHttpHeaders, body: Record<string, unknown>): boolean {
@@ -53,22 +64,18 @@ export function classifyModern(headers: IncomingHttpHeaders, body: unknown): 'le
   if (!classifyInbound) throw new Error('preloadModernClassifier() must complete before classifyModern()');
   const outcome = classifyInbound(input);
   if (outcome.kind === 'reject') {
-    const error =
-      outcome.data === undefined
-        ? { code: outcome.code, message: outcome.message }
-        : { code: outcome.code, message: outcome.message, data: outcome.data };
-    return { status: outcome.httpStatus, error };
+    const data = outcome.data;
+    const fields = typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Record<string, unknown>) : undefined;
+    return new GatewayError(SDK_REJECTIONS[outcome.code] ?? 'GW_INVALID_REQUEST', outcome.message, fields ? { data: fields } : {});
   }
   if (outcome.kind === 'legacy') return 'legacy';
   const message = body as { id?: unknown; method: string; params?: Record<string, unknown> };
   const claimed = (message.params?._meta as Record<string, unknown> | undefined)?.[META.protocolVersion] ?? version;
   if (typeof claimed !== 'string' || !(MODERN_VERSIONS as readonly string[]).includes(claimed)) {
     const requested = typeof claimed === 'string' ? claimed : 'unknown';
-    return reject(
-      new GatewayError('GW_UNSUPPORTED_VERSION', `Unsupported protocol version: ${requested}`, {
-        data: { supported: [...MODERN_VERSIONS], requested },
-      }),
-    );
+    return new GatewayError('GW_UNSUPPORTED_VERSION', `Unsupported protocol version: ${requested}`, {
+      data: { supported: [...MODERN_VERSIONS], requested },
+    });
   }
   if (message.id === undefined) return 'modern'; // a notification: no standard-header presence rules
   if (version === undefined)
@@ -115,13 +122,7 @@ function header(headers: IncomingHttpHeaders, name: string): string | undefined 
 }
 
 function mismatch(headerName: string, detail: string): ModernRejection {
-  return reject(
-    new GatewayError('GW_HEADER_MISMATCH', `Bad Request: the request headers and body disagree: ${detail}`, {
-      data: { mismatch: { header: headerName, body: detail } },
-    }),
-  );
-}
-
-function reject(err: GatewayError): ModernRejection {
-  return { status: err.httpStatus, error: toJsonRpcError(err) };
+  return new GatewayError('GW_HEADER_MISMATCH', `Bad Request: the request headers and body disagree: ${detail}`, {
+    data: { mismatch: { header: headerName, body: detail } },
+  });
 }

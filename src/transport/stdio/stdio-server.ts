@@ -46,19 +46,10 @@ export class StdioServer {
     try {
       message = parseCallerJson(line, this.layer.limits.maxJsonDepth, 'line');
     } catch (err) {
-      this.#write(failure(null, toJsonRpcError(err)));
-      return;
+      return this.#fail(null, err);
     }
-    if (Array.isArray(message)) {
-      this.#write(
-        failure(null, {
-          code: -32600,
-          message: 'Invalid Request: JSON-RPC batches are not supported',
-          data: { code: 'GW_INVALID_REQUEST' },
-        }),
-      );
-      return;
-    }
+    if (Array.isArray(message))
+      return this.#fail(null, new GatewayError('GW_INVALID_REQUEST', 'Invalid Request: JSON-RPC batches are not supported'));
     void this.#dispatch(message, line).catch((err: unknown) => this.log.error({ err: String(err) }, 'stdio dispatch failed'));
   }
 
@@ -73,8 +64,7 @@ export class StdioServer {
         const err = new GatewayError('GW_UNSUPPORTED_VERSION', `Unsupported protocol version: ${requested}`, {
           data: { supported: [...MODERN_VERSIONS], requested },
         });
-        this.#write(failure(message.id, toJsonRpcError(err)));
-        return;
+        return this.#fail(message.id, err);
       }
       if (message.method === 'initialize') {
         if (this.#session) this.layer.end(this.#session.id);
@@ -83,8 +73,7 @@ export class StdioServer {
         try {
           opened = this.layer.initialize(message, { client: 'stdio', stateBytes: Buffer.byteLength(line) });
         } catch (err) {
-          this.#write(failure(message.id, toJsonRpcError(err)));
-          return;
+          return this.#fail(message.id, err);
         }
         const { session, response } = opened;
         this.#session = session;
@@ -92,16 +81,11 @@ export class StdioServer {
         this.#write(response);
         return;
       }
-      if (!this.#session) {
-        this.#write(
-          failure(message.id, {
-            code: -32600,
-            message: 'Invalid Request: initialize first (or send the 2026-07-28 _meta envelope)',
-            data: { code: 'GW_SESSION_REQUIRED' },
-          }),
+      if (!this.#session)
+        return this.#fail(
+          message.id,
+          new GatewayError('GW_SESSION_REQUIRED', 'Invalid Request: initialize first (or send the 2026-07-28 _meta envelope)'),
         );
-        return;
-      }
       const scope = this.layer.legacyScope(this.#session, ANONYMOUS, this.#write, new AbortController());
       this.#write(await this.layer.handle(message, scope));
       return;
@@ -119,9 +103,15 @@ export class StdioServer {
       this.layer.respond(message, this.#session);
       return;
     }
-    this.#write(
-      failure(null, { code: -32600, message: 'Invalid Request: not a JSON-RPC 2.0 message', data: { code: 'GW_INVALID_REQUEST' } }),
-    );
+    this.#fail(null, new GatewayError('GW_INVALID_REQUEST', 'Invalid Request: not a JSON-RPC 2.0 message'));
+  }
+
+  /**
+   * The one renderer of a stdio rejection (docs/adr/0007-one-error-path-to-the-wire.md): a JSON-RPC
+   * error line with `data.code`; stdio has no status, so the error object is the whole answer.
+   */
+  #fail(id: RequestId | null, err: unknown): void {
+    this.#write(failure(id, toJsonRpcError(err)));
   }
 
   async #modern(message: Parameters<SessionLayer['handle']>[0], meta: Record<string, unknown>): Promise<void> {
@@ -131,8 +121,7 @@ export class StdioServer {
         'GW_INVALID_REQUEST',
         `Invalid Request: request id ${JSON.stringify(message.id).slice(0, 64)} is already in use`,
       );
-      this.#write(failure(message.id, toJsonRpcError(err)));
-      return;
+      return this.#fail(message.id, err);
     }
     const controller = new AbortController();
     this.#modernInflight.set(message.id, controller);
