@@ -1,43 +1,44 @@
-import { ConfigError, formatProblem, loadConfig, type Env } from '../config/index.js';
+import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
+import { str, type CommandDefinition, type CommandIo } from './command.js';
+import { invoke } from './invoke.js';
 
 /** Where a command writes; process.stdout/stderr fit, and tests pass string collectors. */
-export interface CommandOutput {
-  readonly stdout: { write(chunk: string): unknown };
-  readonly stderr: { write(chunk: string): unknown };
-}
-
-const USAGE = 'usage: breakwater check-config [FILE]   (default breakwater.yaml; also --config FILE)\n';
+export type CommandOutput = Pick<CommandIo, 'stdout' | 'stderr'>;
 
 /**
  * `breakwater check-config [FILE]`: validates a config file without starting anything. Exit 0 when valid
  * (one summary line), 1 when invalid (every problem on its own line), 2 when the file cannot be read or
  * parsed, or on a usage error.
  */
-export async function runCheckConfig(argv: readonly string[], out: CommandOutput, env: Env = process.env): Promise<number> {
-  const args = [...argv];
-  if (args.includes('-h') || args.includes('--help')) {
-    out.stdout.write(USAGE);
-    return 0;
-  }
-  const flag = args.findIndex((a) => a === '--config' || a === '-c');
-  const files = flag === -1 ? args : [...args.slice(0, flag), ...args.slice(flag + 2)];
-  const file = flag === -1 ? (args[0] ?? 'breakwater.yaml') : args[flag + 1];
-  if (file === undefined || (flag === -1 ? files.length > 1 : files.length > 0) || file.startsWith('-')) {
-    out.stderr.write(USAGE);
-    return 2;
-  }
-  try {
-    const { config, skipped, warnings } = loadConfig(file, env);
-    for (const w of warnings) out.stderr.write(`${file}: warning: ${w}\n`);
-    for (const s of skipped) out.stdout.write(`${file}: skipped upstream "${s.name}" (${s.reason})\n`);
-    const running = Object.entries(config.upstreams).filter(([, u]) => u.enabled);
-    const list = running.map(([name, u]) => `${name} (${u.transport})`).join(', ');
-    out.stdout.write(`${file}: OK (${running.length} upstream${running.length === 1 ? '' : 's'}${list ? `: ${list}` : ''})\n`);
-    return 0;
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    for (const problem of err.problems) out.stderr.write(`${formatProblem(problem)}\n`);
-    if (err.kind === 'invalid') out.stderr.write(`${file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}\n`);
-    return err.kind === 'invalid' ? 1 : 2;
-  }
+export const command: CommandDefinition = {
+  positionals: { usage: '[FILE]', max: 1 },
+  options: { config: { type: 'string', short: 'c', value: 'FILE', help: 'the config file (same as FILE)', default: 'breakwater.yaml' } },
+  examples: ['breakwater check-config breakwater.yaml', 'breakwater check-config --config claude_desktop_config.json'],
+  exitCodes: { 1: 'the config is invalid (every problem listed)', 2: 'the file cannot be read or parsed, or a usage error' },
+  run: async (args, io) => {
+    if (str(args, 'config') !== undefined && args.positionals.length > 0) {
+      io.stderr.write('breakwater check-config: give the file once, as FILE or --config FILE (see breakwater check-config --help)\n');
+      return 2;
+    }
+    const file = str(args, 'config') ?? args.positionals[0] ?? 'breakwater.yaml';
+    try {
+      const { config, skipped, warnings } = loadConfig(file, io.env);
+      for (const w of warnings) io.stderr.write(`${file}: warning: ${w}\n`);
+      for (const s of skipped) io.stdout.write(`${file}: skipped upstream "${s.name}" (${s.reason})\n`);
+      const running = Object.entries(config.upstreams).filter(([, u]) => u.enabled);
+      const list = running.map(([name, u]) => `${name} (${u.transport})`).join(', ');
+      io.stdout.write(`${file}: OK (${running.length} upstream${running.length === 1 ? '' : 's'}${list ? `: ${list}` : ''})\n`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const problem of err.problems) io.stderr.write(`${formatProblem(problem)}\n`);
+      if (err.kind === 'invalid') io.stderr.write(`${file}: ${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}\n`);
+      return err.kind === 'invalid' ? 1 : 2;
+    }
+  },
+};
+
+/** Runs `check-config` with `argv` (tests and embedders). */
+export function runCheckConfig(argv: readonly string[], out: CommandOutput, env: CommandIo['env'] = process.env): Promise<number> {
+  return invoke('check-config', [...argv], { ...out, env });
 }

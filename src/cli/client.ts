@@ -1,20 +1,31 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { VERSION } from '../app/version.js';
-import { flag, parseArgs } from './args.js';
+import { str as flag, type CommandDefinition, type ParsedCommand } from './command.js';
 
 /**
  * `breakwater client list|call`: a one-shot MCP client (the official SDK) for smoke tests and the
  * demo. `--era legacy` speaks 2025-11-25 with a session; `--era modern` pins 2026-07-28 (stateless).
  */
-export async function runClient(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+export const command: CommandDefinition = {
+  positionals: { usage: 'list|call', min: 1, max: 1, choices: ['list', 'call'] },
+  options: {
+    url: { type: 'string', value: 'URL', help: 'the gateway endpoint', default: 'http://127.0.0.1:8080/mcp' },
+    era: {
+      type: 'string',
+      choices: ['legacy', 'modern'],
+      help: 'legacy = 2025-11-25 with a session, modern = 2026-07-28 stateless',
+      default: 'legacy',
+    },
+    tool: { type: 'string', value: 'NAME', help: 'call: the tool to call, as listed (e.g. everything__echo)' },
+    args: { type: 'string', value: 'JSON', help: 'call: the tool arguments as a JSON object', default: '{}' },
+  },
+  run: (args) => runClient(args),
+};
+
+async function runClient(args: ParsedCommand): Promise<number> {
   const [action] = args.positionals;
   const url = flag(args, 'url') ?? 'http://127.0.0.1:8080/mcp';
   const era = flag(args, 'era') ?? 'legacy';
-  if (action !== 'list' && action !== 'call') {
-    process.stderr.write('Usage: breakwater client list|call --url URL [--era legacy|modern] [--tool NAME] [--args JSON]\n');
-    return 2;
-  }
   const client = new Client(
     { name: 'breakwater-cli', version: VERSION },
     era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},

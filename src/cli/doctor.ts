@@ -1,12 +1,11 @@
 import { upstreamSpecs } from '../app/upstream-specs.js';
-import { ConfigError, formatProblem, loadConfig, type Env, type UpstreamConfig } from '../config/index.js';
+import { ConfigError, formatProblem, loadConfig, type UpstreamConfig } from '../config/index.js';
 import { silentLogger, systemClock } from '../core/index.js';
 import { createUpstreamConnection, type Connection, type UpstreamConnection } from '../upstream/index.js';
-import { flag, parseArgs } from './args.js';
 import type { CommandOutput } from './check-config.js';
+import { num, str, type CommandDefinition, type CommandIo, type ParsedCommand } from './command.js';
 import { warningsFor, type UpstreamFacts } from './doctor-checks.js';
-
-const USAGE = 'usage: breakwater doctor [--config FILE] [--timeout MS]   (default breakwater.yaml, 15000 ms)\n';
+import { invoke } from './invoke.js';
 const MAX_TOOL_PAGES = 20;
 
 /**
@@ -14,18 +13,30 @@ const MAX_TOOL_PAGES = 20;
  * `--timeout`), and prints per upstream its state, era, tool count and warnings. Exit 0 when nothing
  * needs attention, 1 with warnings, 2 on a config error or a usage error.
  */
-export async function runDoctor(argv: readonly string[], out: CommandOutput, env: Env = process.env): Promise<number> {
-  const args = parseArgs(argv, ['help']);
-  if (args.flags.help === true || argv.includes('-h')) {
-    out.stdout.write(USAGE);
-    return 0;
-  }
-  const file = flag(args, 'config') ?? args.positionals[0] ?? 'breakwater.yaml';
-  const timeoutMs = Number(flag(args, 'timeout') ?? 15_000);
-  if (args.positionals.length > (flag(args, 'config') === undefined ? 1 : 0) || !(timeoutMs > 0)) {
-    out.stderr.write(USAGE);
+export const command: CommandDefinition = {
+  positionals: { usage: '[FILE]', max: 1 },
+  options: {
+    config: { type: 'string', short: 'c', value: 'FILE', help: 'the config file (same as FILE)', default: 'breakwater.yaml' },
+    timeout: { type: 'string', value: 'MS', kind: 'ms', help: 'how long each upstream may take to start', default: '15000' },
+  },
+  exitCodes: { 1: 'an upstream needs attention (warnings listed)', 2: 'the config cannot be loaded, or a usage error' },
+  run: (args, io) => doctor(args, io),
+};
+
+/** Runs `doctor` with `argv` (tests and embedders). */
+export function runDoctor(argv: readonly string[], out: CommandOutput, env: CommandIo['env'] = process.env): Promise<number> {
+  return invoke('doctor', [...argv], { ...out, env });
+}
+
+async function doctor(args: ParsedCommand, io: CommandIo): Promise<number> {
+  const out = io;
+  const env = io.env;
+  if (str(args, 'config') !== undefined && args.positionals.length > 0) {
+    out.stderr.write('breakwater doctor: give the file once, as FILE or --config FILE\n');
     return 2;
   }
+  const file = str(args, 'config') ?? args.positionals[0] ?? 'breakwater.yaml';
+  const timeoutMs = num(args, 'timeout', 15_000);
   let loaded: ReturnType<typeof loadConfig>;
   try {
     loaded = loadConfig(file, env);

@@ -1,42 +1,39 @@
-import { existsSync } from 'node:fs';
-import { ConfigError, loadConfig, parseConfig, type BreakwaterConfig } from '../config/index.js';
-import { createLogger } from '../observability/logger.js';
-import { flag, parseArgs } from './args.js';
+import { cliLogger, LOG_OPTIONS } from './cli-logger.js';
+import { num, str, type CommandDefinition } from './command.js';
 import { runGateway } from './run-gateway.js';
+import { CONFIG_OPTION, loadServeConfig } from './serve-config.js';
 
-/** Loads the config named by --config (or ./breakwater.yaml), applying --port/--host overrides. */
-export function loadServeConfig(argv: string[]): BreakwaterConfig | number {
-  const args = parseArgs(argv);
-  const file = flag(args, 'config') ?? args.positionals[0] ?? (existsSync('breakwater.yaml') ? 'breakwater.yaml' : undefined);
-  if (!file) {
-    process.stderr.write('No config: pass --config FILE (or create breakwater.yaml). `breakwater demo` runs without one.\n');
-    return 2;
-  }
-  let config: BreakwaterConfig;
-  try {
-    config = loadConfig(file).config;
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(err.message + '\n');
-      return 1;
-    }
-    throw err;
-  }
-  const port = flag(args, 'port');
-  const host = flag(args, 'host');
-  if (port === undefined && host === undefined) return config;
-  // Re-validated so the overridden config is checked and frozen like any other.
-  const server = { ...config.server, ...(port !== undefined ? { port } : {}), ...(host !== undefined ? { host } : {}) };
-  return parseConfig({ ...config, server }, file).config;
-}
+const DEFAULT_WAIT_READY_MS = 30_000;
 
-/** `breakwater serve`. */
-export async function runServe(argv: string[]): Promise<number> {
-  const config = loadServeConfig(argv);
-  if (typeof config === 'number') return config;
-  const log = createLogger({ level: config.logging.level });
-  return runGateway(config, log, (gateway) => {
-    process.stdout.write(`breakwater listening on ${gateway.url}\n`);
-    log.info({ url: gateway.url, upstreams: [...gateway.upstreams.keys()] }, 'listening');
-  });
-}
+/** `breakwater serve`: the gateway on Streamable HTTP (and legacy SSE when enabled). */
+export const command: CommandDefinition = {
+  positionals: { usage: '[FILE]', max: 1 },
+  description:
+    'Progress, "breakwater listening on URL" and a summary go to stdout; logs go to stderr. Ctrl-C drains\n' +
+    'in-flight calls and stops; a second Ctrl-C forces the exit.',
+  options: {
+    ...CONFIG_OPTION,
+    port: { type: 'string', short: 'p', value: 'N', kind: 'port', help: 'listen on this port, 0 = any free port (overrides server.port)' },
+    host: { type: 'string', value: 'HOST', help: 'listen on this address (overrides server.host)' },
+    ...LOG_OPTIONS,
+    'wait-ready': {
+      type: 'string',
+      value: 'MS',
+      kind: 'ms',
+      optionalValue: true,
+      help: `announce "listening" only once every upstream is ready; exit 1 if not within MS (default ${DEFAULT_WAIT_READY_MS})`,
+    },
+  },
+  examples: ['breakwater serve', 'breakwater serve --config breakwater.yaml --port 9000', 'breakwater serve --wait-ready=60000'],
+  exitCodes: {
+    1: 'the config is invalid, the port is busy, or (--wait-ready) an upstream did not come up',
+    2: 'usage error, or no config file found',
+    130: 'stopped by a second Ctrl-C (forced, no drain)',
+  },
+  run: async (args, io) => {
+    const config = loadServeConfig(args, io);
+    const log = cliLogger(config.logging.level, str(args, 'log-format'));
+    const wait = args.values['wait-ready'];
+    return runGateway(config, log, io, wait === undefined ? {} : { waitReadyMs: num(args, 'wait-ready', DEFAULT_WAIT_READY_MS) });
+  },
+};

@@ -1,21 +1,31 @@
 import { Gateway } from '../app/index.js';
-import { createLogger } from '../observability/logger.js';
 import { StdioServer } from '../transport/stdio/stdio-server.js';
-import { loadServeConfig } from './serve.js';
+import { cliLogger, LOG_OPTIONS } from './cli-logger.js';
+import { str, type CommandDefinition } from './command.js';
+import { CONFIG_OPTION, loadServeConfig } from './serve-config.js';
 
-/** `breakwater stdio`: the gateway as a stdio server for desktop clients; logs go to stderr. */
-export async function runStdio(argv: string[]): Promise<number> {
-  const config = loadServeConfig(argv);
-  if (typeof config === 'number') return config;
-  const log = createLogger({ level: config.logging.level, destination: 2 });
-  const gateway = new Gateway({ config, log });
-  await gateway.start(false);
-  const server = new StdioServer(gateway.layer, process.stdin, process.stdout, log);
-  const signal = new Promise<void>((resolve) => {
-    process.once('SIGTERM', () => resolve());
-    process.once('SIGINT', () => resolve());
-  });
-  await Promise.race([server.closed, signal]);
-  await gateway.stop();
-  return 0;
-}
+/** `breakwater stdio`: the gateway as a stdio server for desktop clients; stdout carries the protocol, logs go to stderr. */
+export const command: CommandDefinition = {
+  positionals: { usage: '[FILE]', max: 1 },
+  description:
+    'For Claude Desktop, Cursor, VS Code and other clients that launch MCP servers as a child process:\n' +
+    'stdout carries MCP (JSON-RPC), logs go to stderr (JSON unless --log-format pretty).',
+  options: { ...CONFIG_OPTION, ...LOG_OPTIONS },
+  examples: ['breakwater stdio --config /path/to/breakwater.yaml'],
+  exitCodes: { 1: 'the config is invalid', 2: 'usage error, or no config file found' },
+  run: async (args, io) => {
+    const config = loadServeConfig(args, io);
+    // JSON unless asked: desktop clients keep stderr in log files, where colour codes would only clutter.
+    const log = cliLogger(config.logging.level, str(args, 'log-format') ?? 'json');
+    const gateway = new Gateway({ config, log });
+    await gateway.start(false);
+    const server = new StdioServer(gateway.layer, process.stdin, process.stdout, log);
+    const signal = new Promise<void>((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    });
+    await Promise.race([server.closed, signal]);
+    await gateway.stop();
+    return 0;
+  },
+};

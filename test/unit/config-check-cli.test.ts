@@ -79,10 +79,10 @@ void describe('check-config', () => {
     for (const argv of [['a.yaml', 'b.yaml'], ['--config'], ['--bogus']]) {
       const { code, stderr } = await run(argv);
       assert.equal(code, 2, argv.join(' '));
-      assert.match(stderr, /^usage: breakwater check-config/);
+      assert.match(stderr, /^breakwater check-config: .*\(see breakwater check-config --help\)\n$/);
     }
     const help = await run(['--help']);
     assert.equal(help.code, 0);
-    assert.match(help.stdout, /^usage:/);
+    assert.match(help.stdout, /^Usage: breakwater check-config/);
   });
 });
