@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock, Logger } from '../core/index.js';
 import { systemClock } from '../core/index.js';
 import type { BreakwaterConfig } from '../config/index.js';
+import type { PinStore } from '../policies/pinning/index.js';
 import {
   Aggregator,
   createDispatch,
@@ -18,7 +19,7 @@ import { createUpstreamConnection, type UpstreamConnection } from '../upstream/i
 import { deliverSessionLog, Isolation } from './isolation.js';
 import type { Channels } from '../observability/index.js';
 import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession } from './observability-wiring.js';
-import { toolDefinitionFrom } from './guard-wiring.js';
+import { createPinning, watchPins, type PinningSetup } from './pinning-wiring.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
 import { wireResilience } from './resilience-wiring.js';
@@ -30,6 +31,10 @@ export interface GatewayOptions {
   readonly config: BreakwaterConfig;
   readonly log: Logger;
   readonly clock?: Clock;
+  /** The config file the config came from: relative `storage.dir` is resolved from its folder (default: the cwd). */
+  readonly configFile?: string;
+  /** Tool pins (tests); default: SQLite in `storage.dir`/pins.db when pinning is enabled. */
+  readonly pinStore?: PinStore;
 }
 
 /**
@@ -55,6 +60,9 @@ export class Gateway {
   #instructionsCache: { key: string; tools: NamedRouteTable; prompts: NamedRouteTable; value: string | undefined } | undefined;
   readonly #unwire: () => void;
   readonly #unobserve: () => void;
+  /** Tool-definition pinning (rug-pull protection), when enabled. */
+  readonly pins: PinningSetup | undefined;
+  #unwatchPins: (() => void) | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log } = options;
@@ -77,7 +85,8 @@ export class Gateway {
         connections: replicas,
       });
     }
-    this.aggregator = new Aggregator(aggregated, { clock, log });
+    this.pins = createPinning(config, options.configFile ?? '<inline>', log, options.pinStore);
+    this.aggregator = new Aggregator(aggregated, { clock, log, ...(this.pins && { toolGate: this.pins.pinning }) });
     this.inputBridge = new InputBridge({ clock, ...config.server.inputBridge });
     this.isolation = new Isolation(config, { clock, log, sessionLog: (id, params) => deliverSessionLog(this.layer.sessions, id, params) });
     this.pipelines = new PipelineCompiler(
@@ -91,7 +100,7 @@ export class Gateway {
         this.channels,
         clock,
       ),
-      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator), toolDefinition: toolDefinitionFrom(this.aggregator) },
+      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });
@@ -135,6 +144,7 @@ export class Gateway {
     const { config, log } = this.options;
     this.layer.hub.start();
     this.aggregator.start();
+    if (this.pins) this.#unwatchPins ??= watchPins(this.pins, this.aggregator, config.pinning.pollMs, log);
     // Upstreams first: their spawn and handshake overlap the listener's start (cold start).
     for (const [name, replicas] of this.upstreams)
       for (const r of replicas)
@@ -242,12 +252,14 @@ export class Gateway {
       this.layer.sessions.closeAll();
       this.layer.hub.stop();
       this.aggregator.stop();
+      this.#unwatchPins?.();
       this.inputBridge.close();
       this.#unwire();
       this.#unobserve();
       this.#http?.destroyAll();
       await Promise.allSettled([...[...this.upstreams.values()].flat().map((u) => u.close()), this.isolation.close()]);
       await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));
+      if (this.pins?.owned) await this.pins.store.close();
     })();
     return this.#stopping;
   }
