@@ -6,3 +6,4 @@ export * from './events.js';
 export * from './logger.js';
 export * from './json-limits.js';
 export * from './log-throttle.js';
+export * from './secret-scrubber.js';

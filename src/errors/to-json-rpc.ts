@@ -1,3 +1,4 @@
+import { scrubSecrets, scrubSecretsDeep } from '../core/index.js';
 import { GatewayError, UpstreamRpcError } from './gateway-error.js';
 
 /** The wire form of a JSON-RPC error object. */
@@ -14,10 +15,13 @@ export interface JsonRpcErrorObject {
  */
 export function toJsonRpcError(err: unknown): JsonRpcErrorObject {
   if (err instanceof UpstreamRpcError) {
-    return err.hasData ? { code: err.rpcCode, message: err.message, data: err.data } : { code: err.rpcCode, message: err.message };
+    // Secrets are scrubbed here, the one place errors reach the wire: an upstream echoing a credential it
+    // was sent, or a gateway message quoting a config value, never shows it to the caller.
+    const message = scrubSecrets(err.message);
+    return err.hasData ? { code: err.rpcCode, message, data: scrubSecretsDeep(err.data) } : { code: err.rpcCode, message };
   }
   if (err instanceof GatewayError) {
-    return { code: err.rpcCode, message: err.message, data: { code: err.code, ...err.data } };
+    return { code: err.rpcCode, message: scrubSecrets(err.message), data: scrubSecretsDeep({ code: err.code, ...err.data }) };
   }
   return { code: -32603, message: 'Internal error', data: { code: 'GW_INTERNAL' } };
 }

@@ -1,5 +1,5 @@
 import { pino, type DestinationStream } from 'pino';
-import type { Logger } from '../core/index.js';
+import { scrubSecrets, type Logger } from '../core/index.js';
 
 /** Keys whose values never reach a log line, wherever they appear. */
 export const REDACT_PATHS = [
@@ -24,7 +24,7 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream | 1 | 2;
 }
 
-/** The process logger: pino JSON, secrets redacted, one line per event. */
+/** The process logger: pino JSON, secrets redacted by key and scrubbed by value, one line per event. */
 export function createLogger(options: LoggerOptions): Logger {
   const dest = options.destination;
   const stream = typeof dest === 'number' ? pino.destination({ fd: dest, sync: false }) : dest;
@@ -33,6 +33,9 @@ export function createLogger(options: LoggerOptions): Logger {
       level: options.level,
       base: { service: 'breakwater' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // Keys above catch credentials by name; this catches them by value wherever they land (a message, an
+      // error string, a URL): known secret values and token shapes (core/secret-scrubber.ts).
+      hooks: { streamWrite: scrubSecrets },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
