@@ -1,5 +1,6 @@
 import { LogThrottle, type Clock, type LogThrottleLimits } from '../core/index.js';
 import type { UpstreamLogger } from './spec.js';
+import { stderrLevel, type StderrLevel } from './stderr-level.js';
 
 const MAX_LINE = 4096;
 
@@ -13,6 +14,7 @@ export type StderrLimits = LogThrottleLimits;
  */
 export class StderrForwarder {
   #partial = '';
+  #level: StderrLevel = 'info';
   readonly #throttle: LogThrottle;
 
   constructor(
@@ -46,10 +48,12 @@ export class StderrForwarder {
   #emit(raw: string): void {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.length === 0) return;
+    // Classified before the rate limit, so a stack trace's frames keep its level even when some are dropped.
+    const level = (this.#level = stderrLevel(line, this.#level));
     const suppressed = this.#throttle.take();
     if (suppressed < 0) return;
     this.#report(suppressed);
-    this.log.info({ upstream: this.upstream, stream: 'stderr' }, line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line);
+    this.log[level]({ upstream: this.upstream, stream: 'stderr' }, line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}…` : line);
   }
 
   #report(suppressed: number): void {
