@@ -23,6 +23,7 @@ export function upstreamSpecs(name: string, upstream: UpstreamConfig, healthChec
     ...(r.command !== undefined && { command: r.command }),
     ...(r.cwd !== undefined && { cwd: r.cwd }),
     ...(r.url !== undefined && { url: r.url }),
+    ...(r.transport === 'stdio' && upstream.sandbox?.enabled === true && { sandbox: upstream.sandbox }),
     ...(healthCheck !== undefined &&
       healthCheck.intervalMs > 0 && {
         healthCheck: { intervalMs: healthCheck.intervalMs, timeoutMs: healthCheck.timeoutMs, method: healthCheck.method },

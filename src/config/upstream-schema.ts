@@ -86,4 +86,8 @@ const upstreamFields = z.strictObject({
 /** One upstream as written; `transport` is filled in (inferred when absent), `prefix` later by name. */
 export const upstreamSchema = upstreamFields
   .superRefine((upstream, ctx) => checkEndpoint(upstream, upstream.transport, ctx), { when: () => true })
+  .refine((u) => u.sandbox === undefined || (u.transport ?? inferTransport(u)) === 'stdio', {
+    error: 'sandbox confines a child process: it applies to stdio upstreams (command) only',
+    path: ['sandbox'],
+  })
   .transform((upstream) => ({ ...upstream, transport: upstream.transport ?? inferTransport(upstream) }));

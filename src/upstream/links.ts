@@ -6,6 +6,7 @@ import { EraCache } from './era.js';
 import { connectSignal, handshake, initializeLegacy, type HandshakeContext } from './handshake.js';
 import { HttpChannel } from './http-channel.js';
 import { JsonRpcPeer } from './json-rpc-peer.js';
+import { sandboxedCommand } from './sandbox.js';
 import type { ResolvedRestart, UpstreamLogger, UpstreamSpec } from './spec.js';
 import { SseChannel } from './sse-channel.js';
 import { StdioChannel } from './stdio-channel.js';
@@ -86,12 +87,15 @@ async function withConnectTimeout<T>(
 export const openStdioLink: LinkOpener = async (ctx, signal) => {
   const { spec } = ctx;
   if (spec.command === undefined) throw unavailable(spec.name, 'no command configured', false);
+  const argv = spec.sandbox
+    ? sandboxedCommand(spec.name, spec.sandbox, spec.command, spec.args ?? [], spec.cwd)
+    : { command: spec.command, args: [...(spec.args ?? [])] };
   // A legacy server may exit on the era probe: then the handshake runs once more on a fresh child.
   for (let attempt = 0; attempt < 2; attempt++) {
     const channel = new StdioChannel({
       name: spec.name,
-      command: spec.command,
-      args: spec.args ?? [],
+      command: argv.command,
+      args: argv.args,
       env: buildChildEnv(spec.env),
       cwd: spec.cwd,
       maxMessageBytes: ctx.maxMessageBytes,

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/index.js';
+import type { SandboxSpec } from './sandbox.js';
 
 /** Restart policy of a supervised upstream (stdio child, SSE stream, HTTP handshake); unset fields take the kind's defaults. */
 export interface RestartOptions {
@@ -58,6 +59,8 @@ export interface UpstreamSpec {
   readonly maxConnections?: number;
   /** Periodic liveness probe; consecutive failures report the upstream 'down' (off when absent). */
   readonly healthCheck?: HealthCheckOptions;
+  /** stdio: run the child under bubblewrap with resource limits (see sandbox.ts); absent: not sandboxed. */
+  readonly sandbox?: SandboxSpec;
 }
 
 /** One root (a `file://` URI the server may work in) as `roots/list` returns it. */
