@@ -87,6 +87,12 @@ export const ERROR_CODES = {
     summary:
       'A guard refused the call: data.guard, data.rule and data.path (JSON pointer of the argument, or /result/…) say which; the value is never echoed. Not counted against a breaker.',
   },
+  GW_AUDIT_UNAVAILABLE: {
+    rpc: -32050,
+    http: 503,
+    summary:
+      'The audit log cannot be written (disk full, database unavailable) and audit.onFailure is closed: the call was refused before reaching any upstream. Calls resume as soon as it can be written.',
+  },
   GW_UNATTRIBUTABLE: {
     rpc: -32603,
     http: 500,
