@@ -110,9 +110,10 @@ function connect(spec: Partial<UpstreamSpec> & { url: string }): UpstreamConnect
 
 /**
  * Waits for an event under a ref'd deadline: it bounds the wait, and it keeps the event loop alive
- * while only the connection's (unref'd) probe timers are pending.
+ * while only the connection's (unref'd) probe timers are pending. Generous: the wait for 'ready' spans
+ * starting the fixture (a tsx child), which took over 15 s on a 2-core box at load 22.
  */
-function bounded<T>(promise: Promise<T>, ms = 15_000): Promise<T> {
+function bounded<T>(promise: Promise<T>, ms = 90_000): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no event within ${ms} ms`)), ms)));
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
