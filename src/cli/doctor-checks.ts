@@ -1,5 +1,6 @@
 import type { UpstreamConfig } from '../config/index.js';
 import type { PeerStats, UpstreamInfo } from '../upstream/index.js';
+import { sandboxWarning } from './doctor-sandbox.js';
 
 /** What doctor learnt of one upstream by starting it. */
 export interface UpstreamFacts {
@@ -47,6 +48,8 @@ export function warningsFor(facts: UpstreamFacts): string[] {
       `isolation: ${config.isolation} on a ${uncorrelated ? 'modern-era' : `${config.transport}`} upstream: its server→client traffic is ` +
         `already attributed per call, so a connection per caller costs memory and start-up for nothing. Use \`isolation: shared\`.`,
     );
+  const unboxed = sandboxWarning(facts);
+  if (unboxed !== undefined) warnings.push(unboxed);
   return warnings;
 }
 
