@@ -1,6 +1,7 @@
 import { ConfigError, formatProblem, loadConfig } from '../config/index.js';
 import { str, type CommandDefinition, type CommandIo } from './command.js';
 import { invoke } from './invoke.js';
+import { secretOpener } from '../app/secret-wiring.js';
 
 /** Where a command writes; process.stdout/stderr fit, and tests pass string collectors. */
 export type CommandOutput = Pick<CommandIo, 'stdout' | 'stderr'>;
@@ -22,7 +23,7 @@ export const command: CommandDefinition = {
     }
     const file = str(args, 'config') ?? args.positionals[0] ?? 'breakwater.yaml';
     try {
-      const { config, skipped, warnings } = loadConfig(file, io.env);
+      const { config, skipped, warnings } = loadConfig(file, io.env, { secrets: secretOpener });
       for (const w of warnings) io.stderr.write(`${file}: warning: ${w}\n`);
       for (const s of skipped) io.stdout.write(`${file}: skipped upstream "${s.name}" (${s.reason})\n`);
       const running = Object.entries(config.upstreams).filter(([, u]) => u.enabled);

@@ -6,6 +6,7 @@ import type { CommandOutput } from './check-config.js';
 import { num, str, type CommandDefinition, type CommandIo, type ParsedCommand } from './command.js';
 import { warningsFor, type UpstreamFacts } from './doctor-checks.js';
 import { invoke } from './invoke.js';
+import { secretOpener } from '../app/secret-wiring.js';
 const MAX_TOOL_PAGES = 20;
 
 /**
@@ -39,7 +40,7 @@ async function doctor(args: ParsedCommand, io: CommandIo): Promise<number> {
   const timeoutMs = num(args, 'timeout', 15_000);
   let loaded: ReturnType<typeof loadConfig>;
   try {
-    loaded = loadConfig(file, env);
+    loaded = loadConfig(file, env, { secrets: secretOpener });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     for (const problem of err.problems) out.stderr.write(`${formatProblem(problem)}\n`);

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, formatProblem, loadConfig, parseConfig, type BreakwaterConfig } from '../config/index.js';
 import { CliError, str, type CommandIo, type OptionSpec, type ParsedCommand } from './command.js';
+import { secretOpener } from '../app/secret-wiring.js';
 
 /** `--config`, shared by the commands that load a config file. */
 export const CONFIG_OPTION: Readonly<Record<string, OptionSpec>> = {
@@ -22,7 +23,7 @@ export function loadServeConfig(args: ParsedCommand, io: CommandIo): BreakwaterC
     );
   let config: BreakwaterConfig;
   try {
-    const loaded = loadConfig(file, io.env);
+    const loaded = loadConfig(file, io.env, { secrets: secretOpener });
     for (const w of loaded.warnings) io.stderr.write(`${file}: warning: ${w}\n`);
     config = loaded.config;
   } catch (err) {

@@ -1,8 +1,11 @@
 // Public surface of config/: load, validate, the schema-derived types and small helpers over them.
-export { loadConfig, parseConfig, type LoadResult } from './load-config.js';
+export { loadConfig, parseConfig, type LoadResult, type LoadOptions } from './load-config.js';
+export { hasSecretRefs, type SecretOpener, type SecretStoreLocation } from './secret-refs.js';
+export type { SecretsConfig } from './secrets-schema.js';
+export type { AuditConfig } from './audit-schema.js';
 export { ConfigError, formatPath, formatProblem, type ConfigErrorKind, type ConfigProblem, type PathSegment } from './config-error.js';
 export { readSource, parseSource, type Source, type Position } from './source.js';
-export { interpolate, type Env } from './interpolate.js';
+export { interpolate, type Env, type SecretLookup } from './interpolate.js';
 export { configSchema } from './config-schema.js';
 export { policyScopeSchema, resolvedPolicyScopeSchema, toolPolicyScopeSchema, RETRY_ON } from './policy-schema.js';
 export { upstreamSchema, replicaSchema } from './upstream-schema.js';

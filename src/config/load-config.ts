@@ -4,6 +4,7 @@ import { deepFreeze } from './deep-freeze.js';
 import { interpolate, type Env } from './interpolate.js';
 import { createIssueReader, pathKey, type RawProblem } from './issues.js';
 import { convertMcpServers, foreignRoot, type Skipped } from './mcp-servers.js';
+import { hasSecretRefs, secretLookup, type SecretOpener } from './secret-refs.js';
 import { readSource, type Source } from './source.js';
 import type { BreakwaterConfig } from './types.js';
 
@@ -23,18 +24,35 @@ export interface LoadResult {
  * Reads a YAML or JSON config file, interpolates `${env:…}`, validates it and returns it deep-frozen.
  * Throws ConfigError listing every problem (kind `read`, `parse` or `invalid`).
  */
-export function loadConfig(file: string, env: Env = process.env): LoadResult {
+export function loadConfig(file: string, env: Env = process.env, options: LoadOptions = {}): LoadResult {
   const source = readSource(file);
-  return parseConfig(source.data, file, env, source.locate);
+  return parseConfig(source.data, file, env, source.locate, options);
+}
+
+/** How loading resolves what the file refers to. */
+export interface LoadOptions {
+  /** Opens the secret store for `${secret:NAME}`; without it such references are problems. */
+  readonly secrets?: SecretOpener;
 }
 
 /**
  * Validates config data already in memory (native or `mcpServers` shape), e.g. built in code; `file`
  * names it in problems and `locate` adds line numbers. Same result and errors as loadConfig().
  */
-export function parseConfig(data: unknown, file = '<inline>', env: Env = process.env, locate?: Source['locate']): LoadResult {
+export function parseConfig(
+  data: unknown,
+  file = '<inline>',
+  env: Env = process.env,
+  locate?: Source['locate'],
+  options: LoadOptions = {},
+): LoadResult {
   const root = foreignRoot(data);
-  const expanded = interpolate(data, env, { bare: root !== undefined });
+  // `storage` and `secrets` may use ${env:…}: the store is located from an env-only pass.
+  const secret =
+    root === undefined && options.secrets && hasSecretRefs(data)
+      ? secretLookup(interpolate(data, env).value, file, env, options.secrets)
+      : undefined;
+  const expanded = interpolate(data, env, { bare: root !== undefined, ...(secret && { secret }) });
   let toSource = (path: readonly PathSegment[]): PathSegment[] => [...path];
   const reader = createIssueReader((path) => expanded.secret.has(pathKey(toSource(path))));
   const problems: RawProblem[] = [];
