@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
-import { auditSchema } from './audit-schema.js';
 import { authorizationSchema } from './authorization-schema.js';
 import { guardsDefaultsSchema } from './guards-schema.js';
 import { resolvedPolicyScopeSchema } from './policy-schema.js';
-import { secretsSchema } from './secrets-schema.js';
 import { pinningSchema } from './pinning-schema.js';
+import { authSchema, checkAnonymousBind, edgeSchema, tlsSchema } from './auth-schema.js';
 import { bool, int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
 import { rateLimitsSchema } from './rate-limits-schema.js';
 import { upstreamSchema } from './upstream-schema.js';
@@ -37,6 +36,9 @@ const server = z.strictObject({
   name: text().default('breakwater'),
   // The 2024-11-05 HTTP+SSE transport, at `sse` and `messages` beside `path`.
   legacySse: z.strictObject({ enabled: bool().default(true) }).prefault({}),
+  // Optional TLS (cert/key files, reloaded on change) and edge protection (security headers, IP allow/deny).
+  tls: tlsSchema.optional(),
+  edge: edgeSchema.prefault({}),
   maxConnections: int(1).default(1024),
   timeouts: z
     .strictObject({
@@ -109,14 +111,14 @@ const storage = z.strictObject({
 const fields = z.strictObject({
   server: server.prefault({}),
   storage: storage.prefault({}),
-  secrets: secretsSchema.prefault({}),
-  audit: auditSchema.prefault({}),
   logging: logging.prefault({}),
   namespace: namespace.prefault({}),
   pinning: pinningSchema.prefault({}),
   defaults: resolvedPolicyScopeSchema.prefault({}),
   guards: guardsDefaultsSchema.prefault({}),
   upstreams: z.record(z.string(), upstreamSchema).default({}),
+  // Absent: anonymous callers, accepted on a loopback bind only (checkAnonymousBind).
+  auth: authSchema.optional(),
   // Absent: every caller may call everything (no authorization policy, lists unfiltered).
   authorization: authorizationSchema.optional(),
   // Absent: no rate limits.
@@ -155,7 +157,8 @@ function checkNames(
 }
 
 /** The native breakwater.yaml schema: parsing fills every default and resolves transports and prefixes. */
-export const configSchema = fields.superRefine(checkNames, { when: () => true }).transform((config) => ({
+export const configSchema = fields.superRefine(checkNames, { when: () => true })
+  .superRefine(checkAnonymousBind, { when: () => true }).transform((config) => ({
   ...config,
   upstreams: Object.fromEntries(
     Object.entries(config.upstreams).map(([name, upstream]) => [name, { ...upstream, prefix: upstream.prefix ?? name }]),

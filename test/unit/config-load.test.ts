@@ -128,6 +128,8 @@ void describe('transport inference', () => {
 void describe('interpolation in a loaded config', () => {
   const doc = {
     server: { port: '${env:BW_PORT:-8123}', host: '${env:BW_HOST:-0.0.0.0}' },
+    // A non-loopback bind needs an auth decision (auth-schema.ts checkAnonymousBind).
+    auth: { anonymous: true },
     upstreams: { u: { command: '${env:BW_NODE}', args: ['--name=${env:BW_NAME:-anon}', '$${env:LITERAL}'] } },
   };
 
