@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Clock, Logger } from '../../core/index.js';
 import { clip, LogThrottle, systemClock } from '../../core/index.js';
 import { GatewayError } from '../../errors/index.js';
+import type { EdgeHook } from '../edge/edge-hook.js';
 import { DRAIN_CUT_EVENT } from './call-controller.js';
 import { edgeResponseClass, type DropLimit } from './edge-response.js';
 import { sendGetWithoutSession, type LegacySseEndpoint } from './legacy-sse-endpoint.js';
@@ -39,6 +41,12 @@ export interface HttpServerOptions {
   readonly clock?: Clock;
   /** `/readyz`: ready or not, with details for operators. */
   readonly readiness: () => { ready: boolean; details: Record<string, unknown> };
+  /** Security headers, resource metadata and authentication before routing (src/transport/edge). */
+  readonly edge?: EdgeHook;
+  /** Serve HTTPS with this certificate and key (PEM); `setSecureContext` swaps them on renewal. */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Connection-level address check (IP allow/deny lists): a refused peer's socket is destroyed at once. */
+  readonly acceptAddress?: (address: string | undefined) => boolean;
 }
 
 /** Time the answers written at the drain deadline get to reach their callers before connections close. */
@@ -73,38 +81,45 @@ export class HttpServer {
       allowedOrigins: options.allowedOrigins,
     });
     const { headersMs, requestMs, keepAliveMs } = options.timeouts;
-    this.server = createServer(
-      {
-        // Node refuses a header timeout above the request timeout; the config schema reports it, this keeps the invariant.
-        headersTimeout: Math.min(headersMs, requestMs),
-        requestTimeout: requestMs,
-        keepAliveTimeout: keepAliveMs,
-        // Node enforces the two timeouts above only when it sweeps its connections (every 30 s by default,
-        // so a 10 s header timeout fired at ~39 s): sweep often enough for them to fire on time.
-        connectionsCheckingInterval: checkingIntervalMs(headersMs, requestMs),
-        ServerResponse: edgeResponseClass({
-          maxBufferBytes: options.maxStreamBufferBytes,
-          stallMs: options.timeouts.stallMs,
-          clock,
-          onDrop: (res, bufferedBytes, limit) => this.#logDrop(res, bufferedBytes, limit),
-        }),
-      },
-      (req, res) => {
-        this.#inflight.add(res);
-        const done = () => {
-          if (this.#inflight.delete(res) && this.#inflight.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
-        };
-        // GET and subscriptions/listen streams live until the caller leaves: they never hold a drain open,
-        // and are ended once the drain is over.
-        res.once(LONG_LIVED_EVENT, () => {
-          done();
-          this.#streams.add(res);
-          res.once('close', () => this.#streams.delete(res));
-        });
-        res.on('close', done);
-        this.#route(req, res, guard);
-      },
-    );
+    const serverOptions = {
+      // Node refuses a header timeout above the request timeout; the config schema reports it, this keeps the invariant.
+      headersTimeout: Math.min(headersMs, requestMs),
+      requestTimeout: requestMs,
+      keepAliveTimeout: keepAliveMs,
+      // Node enforces the two timeouts above only when it sweeps its connections (every 30 s by default,
+      // so a 10 s header timeout fired at ~39 s): sweep often enough for them to fire on time.
+      connectionsCheckingInterval: checkingIntervalMs(headersMs, requestMs),
+      ServerResponse: edgeResponseClass({
+        maxBufferBytes: options.maxStreamBufferBytes,
+        stallMs: options.timeouts.stallMs,
+        clock,
+        onDrop: (res, bufferedBytes, limit) => this.#logDrop(res, bufferedBytes, limit),
+      }),
+    };
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      this.#inflight.add(res);
+      const done = () => {
+        if (this.#inflight.delete(res) && this.#inflight.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
+      };
+      // GET and subscriptions/listen streams live until the caller leaves: they never hold a drain open,
+      // and are ended once the drain is over.
+      res.once(LONG_LIVED_EVENT, () => {
+        done();
+        this.#streams.add(res);
+        res.once('close', () => this.#streams.delete(res));
+      });
+      res.on('close', done);
+      this.#route(req, res, guard);
+    };
+    // An https.Server serves the same request/response objects; the cast spares every user a union type.
+    this.server = options.tls
+      ? (createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler) as unknown as Server)
+      : createServer(serverOptions, handler);
+    const accept = options.acceptAddress;
+    if (accept !== undefined)
+      this.server.on('connection', (socket: Socket) => {
+        if (!accept(socket.remoteAddress)) socket.destroy();
+      });
     this.server.maxConnections = options.maxConnections;
     this.server.on('drop', (data) => {
       const suppressed = this.#connectionsLog.take();
@@ -114,7 +129,7 @@ export class HttpServer {
           'connection refused: server.maxConnections reached',
         );
     });
-    this.server.on('connection', (socket) => {
+    this.server.on(options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
       this.#sockets.add(socket);
       socket.on('close', () => this.#sockets.delete(socket));
     });
@@ -186,6 +201,22 @@ export class HttpServer {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q === -1 ? url : url.slice(0, q);
+    const edge = this.options.edge?.(req, res, path);
+    if (edge === false) return;
+    if (edge !== undefined && edge !== true) {
+      edge.then(
+        (pass) => pass && this.#routePath(req, res, guard, path),
+        (err: unknown) => {
+          this.options.log.error({ err: String(err) }, 'unhandled error at the edge');
+          sendError(res, null, new GatewayError('GW_INTERNAL', 'Internal error'));
+        },
+      );
+      return;
+    }
+    this.#routePath(req, res, guard, path);
+  }
+
+  #routePath(req: IncomingMessage, res: ServerResponse, guard: ReturnType<typeof createOriginGuard>, path: string): void {
     if (path === '/healthz') return json(res, 200, { status: 'ok' });
     if (path === '/readyz') {
       const { ready, details } = this.options.readiness();
