@@ -12,7 +12,7 @@ export interface CommandEntry {
  * module exporting `command: CommandDefinition` (see ADR 0007).
  */
 export const COMMANDS: readonly CommandEntry[] = [
-  // { name: 'init', summary: 'write a commented starter breakwater.yaml', load: () => import('./init.js') },
+  { name: 'init', summary: 'write a commented starter breakwater.yaml', load: () => import('./init.js') },
   { name: 'serve', summary: 'run the gateway on Streamable HTTP', load: () => import('./serve.js') },
   { name: 'stdio', summary: 'run the gateway as a stdio MCP server (for desktop clients)', load: () => import('./stdio.js') },
   { name: 'demo', summary: 'run the gateway in front of real MCP servers from npm, no config needed', load: () => import('./demo.js') },

@@ -1,7 +1,7 @@
 import { Gateway } from '../app/index.js';
 import type { BreakwaterConfig } from '../config/index.js';
 import type { Logger } from '../core/index.js';
-import type { CommandIo } from './command.js';
+import { CliError, type CommandIo } from './command.js';
 import { assertPortFree, listenError } from './port-check.js';
 import { StartupProgress, type UpstreamOutcome } from './startup-progress.js';
 
@@ -34,10 +34,11 @@ export async function runGateway(config: BreakwaterConfig, log: Logger, io: Comm
   if (options.waitReadyMs !== undefined) {
     const ready = await progress.allReady(options.waitReadyMs);
     if (!ready) {
-      say(`breakwater: not every upstream was ready within ${options.waitReadyMs} ms (${notReady(progress.outcomes)}); stopping`);
       progress.stop();
       await gateway.stop();
-      return 1;
+      throw new CliError(
+        `not every upstream was ready within ${options.waitReadyMs} ms (${notReady(progress.outcomes)}); fix it (breakwater doctor shows why) or wait longer with --wait-ready=MS`,
+      );
     }
   }
   say(`breakwater listening on ${gateway.url}`);

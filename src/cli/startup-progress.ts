@@ -78,7 +78,8 @@ export class StartupProgress {
             for (const f of this.#onReady) f();
           });
         } else if (state === 'restarting' || state === 'down') {
-          const why = reason ?? state;
+          // "Upstream fs unavailable: spawn failed: …" says the name twice on a line that starts with it.
+          const why = (reason ?? state).replace(/^Upstream \S+ unavailable: /, '');
           this.write(
             `  ${label}: ${wasReady ? 'lost' : 'failed'}: ${why}${state === 'down' ? ', down (crash loop), probing again later' : ', retrying'}`,
           );
