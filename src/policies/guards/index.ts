@@ -6,3 +6,7 @@ export * from './length-guard.js';
 export * from './schema/schema-compiler.js';
 export * from './schema/schema-guard.js';
 export * from './schema/safe-regexp.js';
+export * from './sql/sql-guard.js';
+export * from './glob.js';
+export * from './path/path-guard.js';
+export * from './path/path-forms.js';

@@ -1,6 +1,8 @@
 import type { GuardEntryConfig, GuardKind } from '../../config/index.js';
 import type { Guard } from './guard.js';
 import { createLengthGuard } from './length-guard.js';
+import { createPathGuard } from './path/path-guard.js';
+import { createSqlGuard } from './sql/sql-guard.js';
 
 /** A factory per guard kind; the mapped type fails to compile until every kind of the config union has one. */
 type Factories = { readonly [K in GuardKind]: (entry: Extract<GuardEntryConfig, { type: K }>) => Guard };
@@ -11,6 +13,8 @@ type Factories = { readonly [K in GuardKind]: (entry: Extract<GuardEntryConfig, 
  */
 const FACTORIES: Factories = {
   length: createLengthGuard,
+  sql: createSqlGuard,
+  path: createPathGuard,
 };
 
 /** Builds the guard a config entry describes. */
