@@ -19,6 +19,8 @@ import { createUpstreamConnection, type UpstreamConnection } from '../upstream/i
 import { deliverSessionLog, Isolation } from './isolation.js';
 import type { Channels } from '../observability/index.js';
 import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession } from './observability-wiring.js';
+import { gatewayState } from './gateway-state.js';
+import { Operations } from './operations.js';
 import { createPinning, watchPins, type PinningSetup } from './pinning-wiring.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
@@ -53,6 +55,8 @@ export class Gateway {
   readonly isolation: Isolation;
   /** The observability surface: every layer publishes here; metrics, traces, access log and audit subscribe. */
   readonly channels: Channels;
+  /** Metrics, access log, readiness detail and the admin listener (subscribers of `channels`). */
+  readonly operations: Operations;
   #http: HttpServer | undefined;
   #sse: LegacySseEndpoint | undefined;
   #address: AddressInfo | undefined;
@@ -137,6 +141,15 @@ export class Gateway {
       listPageSize: config.server.listPageSize,
     });
     this.layer = new SessionLayer(sessions, dispatcher, hub, info, log, config.server.limits);
+    const cacheStore = this.pipelines.resilience.cacheStore as Partial<{ bytes: number; size: number }>;
+    const state = gatewayState({
+      config,
+      upstreams: this.upstreams,
+      resilience: this.pipelines.resilience,
+      sessions: () => this.layer.sessions,
+      cache: () => (typeof cacheStore.bytes === 'number' ? { bytes: cacheStore.bytes, entries: cacheStore.size ?? 0 } : undefined),
+    });
+    this.operations = new Operations({ config, log, channels: this.channels, state, readiness: () => this.readiness() });
   }
 
   /** Starts upstreams and the aggregate (and, unless `listen` is false, the HTTP listener). */
@@ -152,6 +165,13 @@ export class Gateway {
           this.aggregator.giveUp(name);
           log.warn({ upstream: name, err: err instanceof Error ? err.message : String(err) }, 'upstream failed to start');
         });
+    try {
+      await this.operations.start(!listen);
+    } catch (err) {
+      // e.g. the admin port is taken: stop the children we just started rather than orphan them.
+      await this.stop();
+      throw err;
+    }
     if (!listen) return;
     const streams = new StreamRegistry(config.server.streams, this.options.clock ?? systemClock);
     const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes, undefined, streams);
@@ -197,27 +217,18 @@ export class Gateway {
   }
 
   /**
-   * Ready when not draining and every enabled upstream has completed a handshake at least once. The
+   * Ready when not draining and every required upstream (`required`, default true) has a ready replica;
+   * details per component: config, each upstream and replica (state, breaker), event-loop lag. The
    * details also name refused upstream lists (`lists`) and resource URIs several upstreams list
    * (`sharedResources`): problems to fix, which never make the gateway unready.
    */
   readiness(): { ready: boolean; details: Record<string, unknown> } {
-    const upstreams: Record<string, string> = {};
-    let ready = !this.layer.draining;
-    for (const [name, replicas] of this.upstreams) {
-      upstreams[name] = replicas.map((r) => r.state).join(',');
-      if (!replicas.some((r) => r.state === 'ready')) ready = false;
-    }
     const { lists, sharedResources } = this.aggregator.health.details();
-    return {
-      ready,
-      details: {
-        upstreams,
-        sessions: this.layer.sessions.size,
-        ...(Object.keys(lists).length > 0 && { lists }),
-        ...(Object.keys(sharedResources).length > 0 && { sharedResources }),
-      },
-    };
+    return this.operations.readiness.report(this.layer.draining, {
+      sessions: this.layer.sessions.size,
+      ...(Object.keys(lists).length > 0 && { lists }),
+      ...(Object.keys(sharedResources).length > 0 && { sharedResources }),
+    });
   }
 
   /**
@@ -259,6 +270,7 @@ export class Gateway {
       this.#http?.destroyAll();
       await Promise.allSettled([...[...this.upstreams.values()].flat().map((u) => u.close()), this.isolation.close()]);
       await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));
+      await this.operations.stop();
       if (this.pins?.owned) await this.pins.store.close();
     })();
     return this.#stopping;

@@ -139,6 +139,11 @@ export class UpstreamResilience {
     return bulkhead;
   }
 
+  /** The tools' own bulkheads, by tool (metrics and admin read their occupancy). */
+  get toolBulkheads(): ReadonlyMap<string, Bulkhead> {
+    return this.#toolBulkheads;
+  }
+
   /** Remembers the cache policy of a compiled route (`key`), so invalidation reaches it. */
   registerCache(key: string, kind: string, policy: CachePolicy): void {
     this.#caches.set(key, { kind, policy });

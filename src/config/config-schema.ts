@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
 import { authorizationSchema } from './authorization-schema.js';
+import { adminSchema, observabilitySchema } from './observability-schema.js';
 import { guardsDefaultsSchema } from './guards-schema.js';
 import { resolvedPolicyScopeSchema } from './policy-schema.js';
 import { pinningSchema } from './pinning-schema.js';
@@ -112,6 +113,8 @@ const fields = z.strictObject({
   server: server.prefault({}),
   storage: storage.prefault({}),
   logging: logging.prefault({}),
+  admin: adminSchema.prefault({}),
+  observability: observabilitySchema.prefault({}),
   namespace: namespace.prefault({}),
   pinning: pinningSchema.prefault({}),
   defaults: resolvedPolicyScopeSchema.prefault({}),

@@ -15,4 +15,5 @@ export { deepFreeze } from './deep-freeze.js';
 export type { Skipped } from './mcp-servers.js';
 export type * from './types.js';
 export { storagePath } from './storage.js';
+export * from './observability-schema.js';
 export * from './guards-schema.js';

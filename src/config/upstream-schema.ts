@@ -68,6 +68,8 @@ const upstreamFields = z.strictObject({
   isolation: z.enum(['shared', 'per-session', 'per-principal']).default('shared'),
   isolationPool: isolationPool.prefault({}),
   enabled: bool().default(true),
+  // false: the gateway is ready (/readyz) without this upstream (an optional tool source).
+  required: bool().default(true),
   // Limits on what this upstream may send (every replica): a bigger or deeper message is its protocol error.
   maxMessageBytes: int(1024, MAX_MESSAGE_BYTES).default(16 * 1024 * 1024),
   maxJsonDepth: int(2, 10_000).default(DEFAULT_MAX_JSON_DEPTH),

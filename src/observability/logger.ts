@@ -22,12 +22,19 @@ export interface LoggerOptions {
   readonly level: string;
   /** Where lines go: stdout by default, stderr for `breakwater stdio` (stdout carries the protocol). */
   readonly destination?: DestinationStream | 1 | 2;
+  /** Append to this file instead (created with its folder when missing); `destination` is then ignored. */
+  readonly file?: string;
 }
 
 /** The process logger: pino JSON, secrets redacted by key and scrubbed by value, one line per event. */
 export function createLogger(options: LoggerOptions): Logger {
   const dest = options.destination;
-  const stream = typeof dest === 'number' ? pino.destination({ fd: dest, sync: false }) : dest;
+  const stream =
+    options.file !== undefined
+      ? pino.destination({ dest: options.file, sync: false, mkdir: true })
+      : typeof dest === 'number'
+        ? pino.destination({ fd: dest, sync: false })
+        : dest;
   return pino(
     {
       level: options.level,

@@ -46,8 +46,6 @@ export interface CallState {
   attempts: number;
   /** Time spent in upstream attempts, summed (set when call events are observed); the rest is what the gateway added. */
   upstreamMs?: number;
-  /** Time spent in upstream attempts, summed (set when call events are observed); the rest is what the gateway added. */
-  upstreamMs?: number;
 }
 
 /** The immutable context of one call through the pipeline; policies derive narrower copies with spread. */

@@ -1,0 +1,2 @@
+export * from './admin-auth.js';
+export * from './admin-server.js';

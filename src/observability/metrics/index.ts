@@ -1,0 +1,3 @@
+export * from './gateway-metrics.js';
+export * from './label-cap.js';
+export * from './state-source.js';
