@@ -16,6 +16,7 @@ import {
 import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayInfo } from '../session/index.js';
 import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint, StreamRegistry } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
+import { AccessControl } from './access-control.js';
 import { deliverSessionLog, Isolation } from './isolation.js';
 import type { Channels } from '../observability/index.js';
 import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession } from './observability-wiring.js';
@@ -55,6 +56,8 @@ export class Gateway {
   readonly isolation: Isolation;
   /** The observability surface: every layer publishes here; metrics, traces, access log and audit subscribe. */
   readonly channels: Channels;
+  /** Rate limits and authorization (policies in front of every route, per-caller lists). */
+  readonly access: AccessControl;
   /** Metrics, access log, readiness detail and the admin listener (subscribers of `channels`). */
   readonly operations: Operations;
   #http: HttpServer | undefined;
@@ -93,6 +96,7 @@ export class Gateway {
     this.aggregator = new Aggregator(aggregated, { clock, log, ...(this.pins && { toolGate: this.pins.pinning }) });
     this.inputBridge = new InputBridge({ clock, ...config.server.inputBridge });
     this.isolation = new Isolation(config, { clock, log, sessionLog: (id, params) => deliverSessionLog(this.layer.sessions, id, params) });
+    this.access = new AccessControl(config, this.channels);
     this.pipelines = new PipelineCompiler(
       config,
       // An isolated upstream's calls use the caller's own connection; lists stay on the shared one.
@@ -104,7 +108,7 @@ export class Gateway {
         this.channels,
         clock,
       ),
-      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator) },
+      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator), front: (route) => this.access.policiesFor(route) },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });
@@ -126,7 +130,7 @@ export class Gateway {
       },
       onOpen: (session) => publishSession(this.channels, session, 'open'),
     });
-    const hub: SubscriptionHub = new SubscriptionHub(this.aggregator, sessions, log, { clock });
+    const hub: SubscriptionHub = new SubscriptionHub(this.aggregator, sessions, log, { clock, lists: this.access.lists });
     const info: GatewayInfo = { serverInfo: { name: config.server.name, version: VERSION }, instructions: () => this.#instructions() };
     const dispatcher = new Dispatcher({
       aggregator: this.aggregator,
@@ -139,6 +143,7 @@ export class Gateway {
       listWaitMs: 10_000,
       channels: this.channels,
       listPageSize: config.server.listPageSize,
+      ...(this.access.lists && { lists: this.access.lists }),
     });
     this.layer = new SessionLayer(sessions, dispatcher, hub, info, log, config.server.limits);
     const cacheStore = this.pipelines.resilience.cacheStore as Partial<{ bytes: number; size: number }>;

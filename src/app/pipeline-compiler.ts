@@ -30,6 +30,8 @@ export interface PipelineCompilerOptions {
   readonly toolDefinition?: ToolDefinitionSource;
   /** Where guard decisions are published (the gateway's `guard` channel). */
   readonly guardEvents?: GuardEventSink;
+  /** The policies in front of every route: rate limit, then authorization (AccessControl.policiesFor). */
+  readonly front?: (route: Route) => readonly Policy[];
 }
 
 const routeKey = (route: Route): string =>
@@ -49,6 +51,7 @@ export class PipelineCompiler implements PipelineSource {
   #cache = new Map<string, Next>();
   readonly #annotations: ((route: Route) => ToolAnnotations | undefined) | undefined;
   readonly #guards: GuardWiring;
+  readonly #front: ((route: Route) => readonly Policy[]) | undefined;
 
   constructor(
     private readonly config: BreakwaterConfig,
@@ -61,6 +64,7 @@ export class PipelineCompiler implements PipelineSource {
       new ResilienceRegistry(config, { clock, cacheStore: new LruCacheStore({ maxBytes: CACHE_STORE_BYTES, clock }) });
     this.#annotations = options.toolAnnotations;
     this.#guards = new GuardWiring(config, options.toolDefinition, options.guardEvents);
+    this.#front = options.front;
   }
 
   forRoute(route: Route): Next {
@@ -74,7 +78,8 @@ export class PipelineCompiler implements PipelineSource {
   }
 
   /**
-   * The ordered policies of a route, outermost first (ARCHITECTURE §1): guards → deadline → fallback → cache →
+   * The ordered policies of a route, outermost first (ARCHITECTURE §1): rate limit → authorization → guards →
+   * deadline → fallback → cache →
    * retry → replicas (per-replica breakers, ejection, hedging) or one breaker → bulkhead(s) → attempt
    * timeout. Off policies are no-ops that compose() drops.
    */
@@ -85,6 +90,8 @@ export class PipelineCompiler implements PipelineSource {
     const traits = routeTraits(this.config, route, scope, tool === undefined ? undefined : this.#annotations?.(route));
     const { retry, replicas } = scope;
     return [
+      // Rate limit → authorization first: a refused or denied call costs nothing further (and no breaker hears it).
+      ...(this.#front?.(route) ?? []),
       // Guards before the deadline: a refused call uses no upstream capacity and never reaches a breaker.
       this.#guards.policyFor(route),
       createDeadlinePolicy({ deadlineMs: scope.timeoutMs }),

@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '../core/index.js';
 import { lazyChild, LogThrottle } from '../core/index.js';
-import { errors, GatewayError, toJsonRpcError, UpstreamRpcError } from '../errors/index.js';
+import { errors, GatewayError, toJsonRpcError, unknownTarget, UpstreamRpcError } from '../errors/index.js';
 import type { CallContext, Route } from '../pipeline/index.js';
 import type { JsonRpcRequest, JsonRpcResponse, Params } from '../protocol/index.js';
 import { failure, MODERN_VERSION, success } from '../protocol/index.js';
@@ -8,6 +8,7 @@ import { mcpParamDeclarations, type McpParamDeclaration } from '../protocol/mcp-
 import type { Channels } from '../observability/index.js';
 import type { Aggregator } from '../router/index.js';
 import { callerChannel } from './caller-channel.js';
+import type { CallerLists, ServedList } from './caller-lists.js';
 import { callTarget, publishCallEnd } from './call-events.js';
 import { listPage } from './list-page.js';
 import type { CallerScope } from './caller-scope.js';
@@ -33,6 +34,8 @@ export interface DispatcherDeps {
   readonly channels?: Channels;
   /** Items per page of an aggregated list (`server.listPageSize`); 0 serves each list whole. */
   readonly listPageSize?: number;
+  /** Per-caller list views (the authorization rules); absent: every caller sees every list whole. */
+  readonly lists?: CallerLists;
 }
 
 const LEGACY_ONLY = new Set(['ping', 'logging/setLevel', 'resources/subscribe', 'resources/unsubscribe']);
@@ -56,10 +59,20 @@ export class Dispatcher {
     const agg = deps.aggregator;
     this.#handlers = new Map<string, Handler>([
       ['ping', async () => ({})],
-      ['tools/list', async (req) => this.#page('tools', (await this.#loaded()).tools.list, req)],
-      ['prompts/list', async (req) => this.#page('prompts', (await this.#loaded()).prompts.list, req)],
-      ['resources/list', async (req) => this.#page('resources', (await this.#loaded()).resources.resources, req)],
-      ['resources/templates/list', async (req) => this.#page('resourceTemplates', (await this.#loaded()).resources.templates, req)],
+      ['tools/list', async (req, scope) => this.#page('tools', this.#visible('tools', (await this.#loaded()).tools.list, scope), req)],
+      [
+        'prompts/list',
+        async (req, scope) => this.#page('prompts', this.#visible('prompts', (await this.#loaded()).prompts.list, scope), req),
+      ],
+      [
+        'resources/list',
+        async (req, scope) => this.#page('resources', this.#visible('resources', (await this.#loaded()).resources.resources, scope), req),
+      ],
+      [
+        'resources/templates/list',
+        async (req, scope) =>
+          this.#page('resourceTemplates', this.#visible('resourceTemplates', (await this.#loaded()).resources.templates, scope), req),
+      ],
       ['tools/call', (req, scope) => this.#named(req, scope, 'tool')],
       ['prompts/get', (req, scope) => this.#named(req, scope, 'prompt')],
       ['resources/read', (req, scope) => this.#resource(req, scope)],
@@ -92,6 +105,24 @@ export class Dispatcher {
         );
       return failure(req.id, toJsonRpcError(err));
     }
+  }
+
+  /**
+   * What this caller may see of a list (a caller never sees what it may not call); a legacy session's
+   * view is remembered by the hub, so its list_changed comes only when that view changes.
+   */
+  #visible(list: ServedList, items: readonly unknown[], scope: CallerScope): readonly unknown[] {
+    const lists = this.#deps.lists;
+    if (lists === undefined) return items;
+    if (scope.session !== undefined)
+      this.#deps.hub.listed(scope.session, scope.principal, list === 'resourceTemplates' ? 'resources' : list);
+    return lists.visible(scope.principal, list, this.#deps.aggregator);
+  }
+
+  /** Whether this caller may see a tool (placed on its upstream): names it may not see are unknown to it. */
+  #sees(scope: CallerScope): (upstream: string, name: string) => boolean {
+    const lists = this.#deps.lists;
+    return lists === undefined ? () => true : (upstream, name) => lists.sees(scope.principal, 'tool', upstream, name);
   }
 
   /** One page of a list result: `{ [key]: items, nextCursor? }` for the caller's `params.cursor`. */
@@ -135,7 +166,7 @@ export class Dispatcher {
       await this.#loaded();
       route = (kind === 'tool' ? agg.tools : agg.prompts).get(name);
     }
-    if (!route) throw unknownName(agg, kind, name, 'params.name');
+    if (!route) throw unknownName(agg, kind, name, 'params.name', this.#sees(scope));
     const target: Route = { upstream: route.upstream, kind, name, target: route.target };
     const mcpParams = kind === 'tool' ? mcpParamDeclarations(route.item.inputSchema) : undefined;
     return this.#run(req, scope, target, { ...req.params, name: route.target }, mcpParams);
@@ -145,7 +176,7 @@ export class Dispatcher {
     const uri = req.params?.uri;
     if (typeof uri !== 'string') throw errors.invalidParams('params.uri: expected a string', { field: 'params.uri' });
     const upstream = (await this.#loaded()).resources.route(uri);
-    if (upstream === undefined) throw new GatewayError('GW_NOT_FOUND', `Resource not found: ${uri}`, { data: { uri } });
+    if (upstream === undefined) throw unknownTarget('resource', uri, 'params.uri');
     return this.#run(req, scope, { upstream, kind: 'resource', name: uri, target: uri }, req.params ?? {});
   }
 
@@ -154,13 +185,13 @@ export class Dispatcher {
     const agg = await this.#loaded();
     if (ref?.type === 'ref/prompt' && typeof ref.name === 'string') {
       const route = agg.prompts.get(ref.name);
-      if (!route) throw unknownName(agg, 'prompt', ref.name, 'params.ref.name');
+      if (!route) throw unknownName(agg, 'prompt', ref.name, 'params.ref.name', this.#sees(scope));
       const params = { ...req.params, ref: { ...ref, name: route.target } };
       return this.#run(req, scope, { upstream: route.upstream, kind: 'completion', name: ref.name, target: route.target }, params);
     }
     if (ref?.type === 'ref/resource' && typeof ref.uri === 'string') {
       const upstream = agg.resources.routeTemplate(ref.uri);
-      if (upstream === undefined) throw errors.invalidParams(`Unknown resource template: ${ref.uri}`, { field: 'params.ref.uri' });
+      if (upstream === undefined) throw unknownTarget('resource-template', ref.uri, 'params.ref.uri');
       return this.#run(req, scope, { upstream, kind: 'completion', name: ref.uri, target: ref.uri }, req.params ?? {});
     }
     throw errors.invalidParams('params.ref: expected {type: "ref/prompt", name} or {type: "ref/resource", uri}', { field: 'params.ref' });
@@ -251,16 +282,23 @@ export class Dispatcher {
  * It is raised before any pipeline, so it never counts against that upstream's breaker: the breaker
  * already hears the upstream's state, and callers must not be able to trip it with made-up names.
  */
-function unknownName(agg: Aggregator, kind: 'tool' | 'prompt', name: string, field: string): GatewayError {
-  // A tool hidden by pinning (decided at list time) gets its own refusal, never "unknown".
+function unknownName(
+  agg: Aggregator,
+  kind: 'tool' | 'prompt',
+  name: string,
+  field: string,
+  sees: (upstream: string, name: string) => boolean = () => true,
+): GatewayError {
+  // A tool hidden by pinning (decided at list time) gets its own refusal, never "unknown" — unless the
+  // caller may not call it anyway: then it is as unknown as any name it may not see.
   const blocked = kind === 'tool' ? agg.tools.blocked(name) : undefined;
-  if (blocked !== undefined)
+  if (blocked !== undefined && sees(blocked.upstream, name))
     return new GatewayError('GW_TOOL_BLOCKED', `Tool ${name} is blocked: ${blocked.reason}`, {
       data: { field, tool: name, upstream: blocked.upstream, reason: blocked.reason },
     });
   const down = agg.unavailableOwner(name, kind === 'tool' ? 'tools' : 'prompts');
   if (down !== undefined) return errors.upstreamUnavailable(down.upstream, down.reason, false);
-  return new GatewayError('GW_NOT_FOUND', `Unknown ${kind}: ${name}`, { data: { field, [kind]: name } });
+  return unknownTarget(kind, name, field);
 }
 
 /** Marks errors already logged with their call's context, so handle() does not log them twice. */

@@ -8,3 +8,4 @@ export * from './pipelines.js';
 export * from './session-layer.js';
 export * from './session-store.js';
 export * from './subscription-hub.js';
+export * from './caller-lists.js';

@@ -107,9 +107,16 @@ export class SessionLayer {
     return session.resolve(message);
   }
 
-  /** Modern `subscriptions/listen` (`logLevel`: its `_meta` log level, for upstream logs tied to no call). */
-  listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal, logLevel?: string): Promise<void> {
-    return this.hub.listen(id, filter, write, signal, logLevel);
+  /** Modern `subscriptions/listen` (`logLevel`: its `_meta` log level, for upstream logs tied to no call; `principal`: whose list views). */
+  listen(
+    id: RequestId,
+    filter: ListenFilter,
+    write: MessageWriter,
+    signal: AbortSignal,
+    logLevel?: string,
+    principal?: Principal,
+  ): Promise<void> {
+    return this.hub.listen(id, filter, write, signal, logLevel, principal);
   }
 
   /** Ends a session (DELETE); its subscriptions are released by the store's onEvict, as on eviction. */

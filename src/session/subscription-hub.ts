@@ -3,6 +3,8 @@ import { errors } from '../errors/index.js';
 import type { JsonRpcNotification, RequestId } from '../protocol/index.js';
 import { LOG_LEVELS, logLevelAtLeast, META, notification } from '../protocol/index.js';
 import type { Aggregator, ClientList } from '../router/index.js';
+import type { Principal } from '../pipeline/index.js';
+import type { CallerLists } from './caller-lists.js';
 import type { CallerScope } from './caller-scope.js';
 import type { MessageWriter } from './legacy-session.js';
 import type { SessionStore } from './session-store.js';
@@ -21,6 +23,14 @@ interface Listener {
   readonly write: MessageWriter;
   /** The `_meta` logLevel of the listen request: unrelated upstream logs at or above it are streamed. */
   readonly logLevel: string | undefined;
+  /** With per-caller lists: who listens, and the view of each list it was last told about. */
+  readonly view?: CallerView;
+}
+
+/** What one caller was last shown or told of each list (per-caller list_changed). */
+interface CallerView {
+  principal: Principal;
+  readonly told: Map<ClientList, string>;
 }
 
 const CHANGED: Record<ClientList, { method: string; filter: keyof ListenFilter }> = {
@@ -36,6 +46,8 @@ export interface SubscriptionHubOptions {
   readonly notifyWindowMs?: number;
   /** How long a subscription waits for upstreams still loading their first lists (default 10 s). */
   readonly listWaitMs?: number;
+  /** Per-caller list views: a caller hears list_changed only when its own view changed. */
+  readonly lists?: CallerLists | undefined;
 }
 
 /**
@@ -58,6 +70,9 @@ export class SubscriptionHub {
   #timer: TimerHandle | undefined;
   /** Per list, the aggregate's fingerprint when callers were last told (or at start). */
   #told = new Map<ClientList, string>();
+  #lists: CallerLists | undefined;
+  /** Per legacy session (with per-caller lists): its principal and the views it was shown. */
+  #views = new WeakMap<object, CallerView>();
 
   constructor(
     private readonly aggregator: Aggregator,
@@ -68,6 +83,19 @@ export class SubscriptionHub {
     this.#clock = options.clock ?? systemClock;
     this.#windowMs = options.notifyWindowMs ?? 100;
     this.#listWaitMs = options.listWaitMs ?? 10_000;
+    this.#lists = options.lists;
+  }
+
+  /**
+   * A legacy session was shown a list (with per-caller lists): remember who it is and what it saw, so
+   * its list_changed comes only when that view changes. A session that never listed is never told.
+   */
+  listed(session: object, principal: Principal, list: ClientList): void {
+    if (this.#lists === undefined) return;
+    let view = this.#views.get(session);
+    if (view === undefined) this.#views.set(session, (view = this.#viewOf(principal)!));
+    view.principal = principal;
+    view.told.set(list, this.#lists.fingerprint(principal, list, this.aggregator));
   }
 
   start(): void {
@@ -137,8 +165,16 @@ export class SubscriptionHub {
    * Modern `subscriptions/listen`: acknowledges, then streams matching notifications until `signal`
    * aborts; with a `logLevel` (the listen request's `_meta`), also upstream logs tied to no call.
    */
-  async listen(id: RequestId, filter: ListenFilter, write: MessageWriter, signal: AbortSignal, logLevel?: string): Promise<void> {
-    let listener: Listener = { id, filter, write, logLevel };
+  async listen(
+    id: RequestId,
+    filter: ListenFilter,
+    write: MessageWriter,
+    signal: AbortSignal,
+    logLevel?: string,
+    principal?: Principal,
+  ): Promise<void> {
+    const view = principal === undefined ? undefined : this.#viewOf(principal);
+    let listener: Listener = { id, filter, write, logLevel, ...(view && { view }) };
     this.#listeners.add(listener);
     const wanted = filter.resourceSubscriptions ?? [];
     const outcomes = await Promise.allSettled(wanted.map((u) => this.#retain(u, true)));
@@ -180,9 +216,37 @@ export class SubscriptionHub {
       this.#told.set(list, fingerprint);
       const { method, filter } = CHANGED[list];
       const message = notification(method);
-      for (const session of this.sessions.values()) session.standalone?.(message);
-      for (const l of this.#listeners) if (l.filter[filter]) l.write(tag(message, l.id));
+      const lists = this.#lists;
+      if (lists === undefined) {
+        for (const session of this.sessions.values()) session.standalone?.(message);
+        for (const l of this.#listeners) if (l.filter[filter]) l.write(tag(message, l.id));
+        continue;
+      }
+      // Per caller: told only when its own view changed (views are cached per principal shape).
+      for (const session of this.sessions.values()) {
+        const view = this.#views.get(session);
+        if (view !== undefined && this.#changedFor(view, list, lists)) session.standalone?.(message);
+      }
+      for (const l of this.#listeners)
+        if (l.filter[filter] && (l.view === undefined || this.#changedFor(l.view, list, lists))) l.write(tag(message, l.id));
     }
+  }
+
+  /** True (and remembered) when the caller's view of `list` differs from what it was last told. */
+  #changedFor(view: CallerView, list: ClientList, lists: CallerLists): boolean {
+    const now = lists.fingerprint(view.principal, list, this.aggregator);
+    if (view.told.get(list) === now) return false;
+    view.told.set(list, now);
+    return true;
+  }
+
+  /** A new caller's view: what it sees now of every list. */
+  #viewOf(principal: Principal): CallerView | undefined {
+    const lists = this.#lists;
+    if (lists === undefined) return undefined;
+    const told = new Map<ClientList, string>();
+    for (const list of Object.keys(CHANGED) as ClientList[]) told.set(list, lists.fingerprint(principal, list, this.aggregator));
+    return { principal, told };
   }
 
   /** A caller's roots changed: every upstream that was told the gateway has roots hears of it (others drop it). */

@@ -51,6 +51,11 @@ export class ListVisibility {
     return result;
   }
 
+  /** Whether the principal may see one item (uncached: for single lookups, not lists). */
+  sees(principal: Principal, target: AuthzTarget): boolean {
+    return this.authorizer.visible(principal, target);
+  }
+
   /** A digest of a filtered list (cached per result array): equal digests mean the caller's view did not change. */
   fingerprint(items: readonly unknown[]): string {
     let digest = this.#fingerprints.get(items);

@@ -8,6 +8,7 @@ import { ANONYMOUS, type ListenFilter } from '../../session/index.js';
 import { parseCallerJson } from '../caller-json.js';
 import { checkParamHeaders, claimsModern, classifyModern, preloadModernClassifier } from './modern-classifier.js';
 import { callController } from './call-controller.js';
+import { rateLimitedAnswer } from './rate-limit-headers.js';
 import { readBody } from './read-body.js';
 import { methodNotAllowed, modernInBandStatus, sendError } from './send-error.js';
 import { ResponseStream, type ReplayTarget } from './response-stream.js';
@@ -162,7 +163,7 @@ export class McpEndpoint {
       const stream = new ResponseStream(res, { [SESSION_HEADER]: session.id }, canStream, sseOnly || always, replay);
       const gone = callController(res, stream, message.id);
       if (registry === undefined)
-        return stream.finish(await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone)));
+        return finishLegacy(stream, await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone)));
       const callId = message.id;
       stream.cancel = (err) => {
         stream.finish(failure(callId, toJsonRpcError(err)));
@@ -173,7 +174,7 @@ export class McpEndpoint {
       const { clock, settings } = registry;
       const poll = settings.pollAfterMs > 0 ? clock.setTimeout(() => stream.poll(), settings.pollAfterMs) : undefined;
       try {
-        return stream.finish(await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone)));
+        return finishLegacy(stream, await this.layer.handle(message, this.layer.legacyScope(session, principal, stream.write, gone)));
       } finally {
         if (poll !== undefined) clock.clearTimeout(poll);
       }
@@ -208,7 +209,14 @@ export class McpEndpoint {
       const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
       keepAlive.unref();
       const listenLevel = meta[META.logLevel];
-      await this.layer.listen(message.id, filter, stream.write, gone.signal, typeof listenLevel === 'string' ? listenLevel : undefined);
+      await this.layer.listen(
+        message.id,
+        filter,
+        stream.write,
+        gone.signal,
+        typeof listenLevel === 'string' ? listenLevel : undefined,
+        principal,
+      );
       clearInterval(keepAlive);
       return void res.end();
     }
@@ -229,8 +237,16 @@ export class McpEndpoint {
       controller: gone,
       logLevel: typeof logLevel === 'string' ? logLevel : undefined,
     });
+    const limited = rateLimitedAnswer(response);
+    if (limited !== undefined) return stream.finish(response, limited.status, limited.headers);
     stream.finish(response, 'error' in response ? modernInBandStatus(response.error) : 200);
   }
+}
+
+/** A legacy call's answer: in band (200), except a rate-limit refusal, which is a 429 with its headers when no stream started. */
+function finishLegacy(stream: ResponseStream, response: JsonRpcResponse): void {
+  const limited = rateLimitedAnswer(response);
+  return limited === undefined ? stream.finish(response) : stream.finish(response, limited.status, limited.headers);
 }
 
 /** Event telling the HTTP server that a response is a long-lived stream: it must not hold a drain open. */

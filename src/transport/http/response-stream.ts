@@ -42,8 +42,8 @@ export class ResponseStream {
     return this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`) || !this.res.destroyed;
   };
 
-  /** Sends the final message and ends the response. */
-  finish(message: JsonRpcMessage, status = 200): void {
+  /** Sends the final message and ends the response (`extra`: headers of a non-200 JSON answer, e.g. 429's). */
+  finish(message: JsonRpcMessage, status = 200, extra?: Record<string, string>): void {
     if (this.#done) return;
     if (this.#stream !== undefined) {
       this.#done = true;
@@ -59,7 +59,12 @@ export class ResponseStream {
       this.res.end(`event: message\ndata: ${body}\n\n`);
       return;
     }
-    this.res.writeHead(status, { ...this.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    this.res.writeHead(status, {
+      ...this.headers,
+      ...extra,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    });
     this.res.end(body);
   }
 
