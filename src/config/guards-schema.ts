@@ -76,7 +76,7 @@ export const lengthGuardSchema = z.strictObject({
  * One argument guard. Adding a guard kind: its schema here (or in its own file) in this list, and its
  * factory in src/policies/guards/registry.ts (the mapped type there fails to compile until it is added).
  */
-export const guardEntrySchema = z.discriminatedUnion('type', [sqlGuardSchema, pathGuardSchema, lengthGuardSchema], {
+export const guardEntrySchema = z.discriminatedUnion('type', [sqlGuardSchema, pathGuardSchema, urlGuardSchema, lengthGuardSchema], {
   error: 'expected a guard with type sql, path, url or length',
 });
 

@@ -10,3 +10,5 @@ export * from './sql/sql-guard.js';
 export * from './glob.js';
 export * from './path/path-guard.js';
 export * from './path/path-forms.js';
+export * from './url/url-guard.js';
+export * from './url/ip-ranges.js';

@@ -3,6 +3,7 @@ import type { Guard } from './guard.js';
 import { createLengthGuard } from './length-guard.js';
 import { createPathGuard } from './path/path-guard.js';
 import { createSqlGuard } from './sql/sql-guard.js';
+import { createUrlGuard } from './url/url-guard.js';
 
 /** A factory per guard kind; the mapped type fails to compile until every kind of the config union has one. */
 type Factories = { readonly [K in GuardKind]: (entry: Extract<GuardEntryConfig, { type: K }>) => Guard };
@@ -15,6 +16,7 @@ const FACTORIES: Factories = {
   length: createLengthGuard,
   sql: createSqlGuard,
   path: createPathGuard,
+  url: (entry) => createUrlGuard(entry),
 };
 
 /** Builds the guard a config entry describes. */
