@@ -23,6 +23,7 @@ import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, pu
 import { gatewayState } from './gateway-state.js';
 import { Operations } from './operations.js';
 import { createPinning, watchPins, type PinningSetup } from './pinning-wiring.js';
+import { createAudit, type AuditSetup } from './audit-wiring.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
 import { wireResilience } from './resilience-wiring.js';
@@ -69,12 +70,15 @@ export class Gateway {
   readonly #unobserve: () => void;
   /** Tool-definition pinning (rug-pull protection), when enabled. */
   readonly pins: PinningSetup | undefined;
+  /** The audit log and its gate (ADR 0010), when `audit.enabled`. */
+  readonly audit: AuditSetup | undefined;
   #unwatchPins: (() => void) | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     const { config, log } = options;
     const clock = options.clock ?? systemClock;
     this.channels = gatewayChannels(log, clock);
+    this.audit = createAudit(config, options.configFile ?? '<inline>', this.channels, log);
     const aggregated: AggregatedUpstream[] = [];
     for (const [name, upstream] of Object.entries(config.upstreams)) {
       if (!upstream.enabled) continue;
@@ -108,7 +112,7 @@ export class Gateway {
         this.channels,
         clock,
       ),
-      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator), front: (route) => this.access.policiesFor(route) },
+      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator), front: (route) => this.access.policiesFor(route), ...(this.audit && { first: this.audit.gate }) },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });
@@ -274,6 +278,8 @@ export class Gateway {
       this.#unobserve();
       this.#http?.destroyAll();
       await Promise.allSettled([...[...this.upstreams.values()].flat().map((u) => u.close()), this.isolation.close()]);
+      // After the drain: every call that ran has its final record; close writes the signed stop checkpoint.
+      await this.audit?.close();
       await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));
       await this.operations.stop();
       if (this.pins?.owned) await this.pins.store.close();

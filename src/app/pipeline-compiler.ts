@@ -30,6 +30,8 @@ export interface PipelineCompilerOptions {
   readonly toolDefinition?: ToolDefinitionSource;
   /** Where guard decisions are published (the gateway's `guard` channel). */
   readonly guardEvents?: GuardEventSink;
+  /** The outermost policy of every route: the audit gate (ADR 0010), before even the rate limit. */
+  readonly first?: Policy;
   /** The policies in front of every route: rate limit, then authorization (AccessControl.policiesFor). */
   readonly front?: (route: Route) => readonly Policy[];
 }
@@ -56,7 +58,7 @@ export class PipelineCompiler implements PipelineSource {
   constructor(
     private readonly config: BreakwaterConfig,
     private readonly terminal: Next,
-    options: PipelineCompilerOptions = {},
+    private readonly options: PipelineCompilerOptions = {},
   ) {
     const clock = options.clock ?? systemClock;
     this.resilience =
@@ -90,6 +92,7 @@ export class PipelineCompiler implements PipelineSource {
     const traits = routeTraits(this.config, route, scope, tool === undefined ? undefined : this.#annotations?.(route));
     const { retry, replicas } = scope;
     return [
+      this.options.first ?? noopPolicy,
       // Rate limit → authorization first: a refused or denied call costs nothing further (and no breaker hears it).
       ...(this.#front?.(route) ?? []),
       // Guards before the deadline: a refused call uses no upstream capacity and never reaches a breaker.

@@ -20,6 +20,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'doctor', summary: 'start every upstream once and report problems', load: () => import('./doctor.js') },
   { name: 'client', summary: 'list or call the tools of a running gateway', load: () => import('./client.js') },
   { name: 'mock-upstream', summary: 'a scripted MCP server for failure drills', load: () => import('./mock-upstream/command.js') },
+  { name: 'secrets', summary: 'set, list, remove or rotate the encrypted secrets of ${secret:NAME}', load: () => import('./secrets.js') },
+  { name: 'audit', summary: 'tail, search, verify or export the tamper-evident audit log', load: () => import('./audit.js') },
   { name: 'version', summary: 'print the version', load: () => import('./version.js') },
 ];
 

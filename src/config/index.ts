@@ -1,6 +1,6 @@
 // Public surface of config/: load, validate, the schema-derived types and small helpers over them.
 export { loadConfig, parseConfig, type LoadResult, type LoadOptions } from './load-config.js';
-export { hasSecretRefs, type SecretOpener, type SecretStoreLocation } from './secret-refs.js';
+export { hasSecretRefs, readStoreSettings, type SecretOpener, type SecretStoreLocation } from './secret-refs.js';
 export type { SecretsConfig } from './secrets-schema.js';
 export type { AuditConfig } from './audit-schema.js';
 export { ConfigError, formatPath, formatProblem, type ConfigErrorKind, type ConfigProblem, type PathSegment } from './config-error.js';

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import type { Env, SecretLookup } from './interpolate.js';
+import { auditSchema, type AuditConfig } from './audit-schema.js';
+import { ConfigError } from './config-error.js';
+import { interpolate, type Env, type SecretLookup } from './interpolate.js';
+import { readSource } from './source.js';
 import { secretsSchema, type SecretsConfig } from './secrets-schema.js';
 
 /** What opening the secret store needs from a config that is not validated yet. */
@@ -42,4 +45,18 @@ export function secretLookup(data: unknown, file: string, env: Env, opener: Secr
     }
     return lookup(name);
   };
+}
+
+/**
+ * The `storage`, `secrets` and `audit` sections of a config file, read leniently (only `${env:…}` applied,
+ * the rest of the file unchecked): `secrets set` must work before the secrets a config refers to exist.
+ */
+export function readStoreSettings(file: string, env: Env): { location: SecretStoreLocation; audit: AuditConfig } {
+  const raw = interpolate(readSource(file).data, env).value;
+  const parsed = early.extend({ audit: auditSchema.prefault({}) }).safeParse(typeof raw === 'object' && raw !== null ? raw : {});
+  if (!parsed.success)
+    throw new ConfigError('invalid', [
+      { file, path: 'storage / secrets / audit', message: 'invalid section (breakwater check-config lists the problems)' },
+    ]);
+  return { location: { file, storageDir: parsed.data.storage.dir, secrets: parsed.data.secrets, env }, audit: parsed.data.audit };
 }

@@ -1,0 +1,2 @@
+export * from './audit-writer.js';
+export * from './redact-args.js';
