@@ -10,6 +10,9 @@ export interface ConfigProblem {
   /** 1-based position of the offending key or value, when known. */
   readonly line?: number;
   readonly column?: number;
+  /** Syntax errors: the offending lines with a caret, and a hint when the mistake is a common one. */
+  readonly frame?: string;
+  readonly hint?: string;
 }
 
 /** `read`: the file could not be read; `parse`: not valid YAML/JSON; `invalid`: parsed but wrong. */
@@ -27,10 +30,16 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out;
 }
 
-/** One line per problem: `FILE: path: message (line L:C)`, or `FILE:L:C: message` for syntax errors. */
+/**
+ * One line per problem: `FILE: path: message (line L:C)`, or `FILE:L:C: message` for syntax errors, then
+ * (syntax errors) the code frame and a `hint:` line when there is one.
+ */
 export function formatProblem(problem: ConfigProblem): string {
   const at = problem.line === undefined ? '' : `${problem.line}:${problem.column ?? 1}`;
-  if (problem.path === '') return at ? `${problem.file}:${at}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+  if (problem.path === '') {
+    const head = at ? `${problem.file}:${at}: ${problem.message}` : `${problem.file}: ${problem.message}`;
+    return [head, problem.frame, problem.hint && `  hint: ${problem.hint}`].filter(Boolean).join('\n');
+  }
   return `${problem.file}: ${problem.path}: ${problem.message}${at ? ` (line ${at})` : ''}`;
 }
 

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { PathSegment } from './config-error.js';
 import { describeValue } from './describe-value.js';
 import { didYouMean } from './did-you-mean.js';
+import { durationHint, misplacedKeyHint } from './key-hints.js';
 
 /** A problem before it is tied to a file and position. */
 export interface RawProblem {
@@ -33,12 +34,25 @@ function bound(issue: { origin: string; inclusive?: boolean }, limit: number | b
 
 /**
  * Converts zod issues into friendly problems. Values at `isSecret` paths (they came from the environment)
- * are never echoed. Unknown keys become one problem per key with a did-you-mean over the allowed keys.
+ * are never echoed, but the variables they came from are named (`envOf`). Unknown keys become one problem
+ * per key, saying where the key belongs when it exists elsewhere, else with a did-you-mean.
  */
-export function createIssueReader(isSecret: (path: readonly PathSegment[]) => boolean = () => false) {
+export function createIssueReader(
+  isSecret: (path: readonly PathSegment[]) => boolean = () => false,
+  envOf: (path: readonly PathSegment[]) => readonly string[] = () => [],
+) {
   const allowed = new Map<string, string[]>();
-  const got = (issue: { input?: unknown; path?: readonly PropertyKey[] }): string =>
-    isSecret((issue.path ?? []) as PathSegment[]) ? 'a value from the environment' : describeValue(issue.input);
+  const got = (issue: { input?: unknown; path?: readonly PropertyKey[] }): string => {
+    const path = (issue.path ?? []) as PathSegment[];
+    if (!isSecret(path)) return describeValue(issue.input);
+    const names = envOf(path);
+    return names.length === 0 ? 'a value from the environment' : `the value of ${names.join(', ')} (from the environment)`;
+  };
+  /** `expected …, got …` plus, for a duration key, the reminder that it is milliseconds. */
+  const withUnit = (issue: { input?: unknown; path?: readonly PropertyKey[] }, message: string): string => {
+    const hint = durationHint((issue.path ?? []) as PathSegment[], isSecret((issue.path ?? []) as PathSegment[]) ? undefined : issue.input);
+    return hint ? `${message} (${hint})` : message;
+  };
 
   /** Per-parse zod error map: builds `expected X, got Y` messages (schema-level messages still win). */
   const errorMap: z.core.$ZodErrorMap = (issue) => {
@@ -46,7 +60,7 @@ export function createIssueReader(isSecret: (path: readonly PathSegment[]) => bo
       case 'invalid_type':
         return issue.input === undefined
           ? `missing: expected ${NOUNS[issue.expected] ?? issue.expected}`
-          : `expected ${NOUNS[issue.expected] ?? issue.expected}, got ${got(issue)}`;
+          : withUnit(issue, `expected ${NOUNS[issue.expected] ?? issue.expected}, got ${got(issue)}`);
       case 'too_small':
         return `expected ${bound(issue, issue.minimum, true)}, got ${got(issue)}`;
       case 'too_big':
@@ -67,15 +81,20 @@ export function createIssueReader(isSecret: (path: readonly PathSegment[]) => bo
     }
   };
 
-  /** Flattens a parse's issues into problems (one per unknown key; record-key issues carry their reason). */
-  function read(issues: readonly z.core.$ZodIssue[]): RawProblem[] {
+  /**
+   * Flattens a parse's issues into problems (one per unknown key; record-key issues carry their reason).
+   * `base` is where the parsed value sits in the document (it places misplaced-key hints; paths stay relative).
+   */
+  function read(issues: readonly z.core.$ZodIssue[], base: readonly PathSegment[] = []): RawProblem[] {
     const out: RawProblem[] = [];
     for (const issue of issues) {
       const path = issue.path as PathSegment[];
       if (issue.code === 'unrecognized_keys') {
         for (const k of issue.keys) {
-          const hint = didYouMean(k, allowed.get(pathKey(path)) ?? []);
-          out.push({ path: [...path, k], message: `unknown key "${k}"${hint ? ` (did you mean "${hint}"?)` : ''}` });
+          const belongs = misplacedKeyHint([...base, ...path], k);
+          const hint = belongs === undefined ? didYouMean(k, allowed.get(pathKey(path)) ?? []) : undefined;
+          const detail = belongs === undefined ? (hint ? ` (did you mean "${hint}"?)` : '') : `: ${belongs}`;
+          out.push({ path: [...path, k], message: `unknown key "${k}"${detail}` });
         }
       } else if (issue.code === 'invalid_key') {
         out.push({ path, message: issue.issues[0]?.message ?? 'invalid key' });

@@ -1,6 +1,7 @@
 import { ConfigError, formatPath, type ConfigProblem, type PathSegment } from './config-error.js';
 import { configSchema } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
+import { bareDollarWarnings, envRefsAt } from './env-refs.js';
 import { interpolate, type Env } from './interpolate.js';
 import { createIssueReader, pathKey, type RawProblem } from './issues.js';
 import { convertMcpServers, foreignRoot, type Skipped } from './mcp-servers.js';
@@ -54,7 +55,10 @@ export function parseConfig(
       : undefined;
   const expanded = interpolate(data, env, { bare: root !== undefined, ...(secret && { secret }) });
   let toSource = (path: readonly PathSegment[]): PathSegment[] => [...path];
-  const reader = createIssueReader((path) => expanded.secret.has(pathKey(toSource(path))));
+  const reader = createIssueReader(
+    (path) => expanded.secret.has(pathKey(toSource(path))),
+    (path) => envRefsAt(data, toSource(path)),
+  );
   const problems: RawProblem[] = [];
   // An unresolved ${env:…} already has its problem; the schema's complaint about the placeholder is noise.
   const flagged = new Set(expanded.problems.map((p) => pathKey(p.path)));
@@ -74,6 +78,7 @@ export function parseConfig(
   problems.push(...expanded.problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError('invalid', locateAll(problems, file, locate));
 
+  warnings = [...warnings, ...bareDollarWarnings(data, env)];
   if (root === undefined)
     for (const [name, upstream] of Object.entries(parsed.data.upstreams)) if (!upstream.enabled) skipped.push({ name, reason: 'disabled' });
   return deepFreeze({ file, format: root === undefined ? 'native' : 'mcpServers', config: parsed.data, skipped, warnings });

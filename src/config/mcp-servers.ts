@@ -85,7 +85,7 @@ export function convertMcpServers(data: Record<string, unknown>, root: string, r
     }
     const parsed = entrySchema.safeParse(raw, { error: reader.errorMap });
     if (!parsed.success) {
-      problems.push(...reader.read(parsed.error.issues).map((p) => ({ ...p, path: [root, name, ...p.path] })));
+      problems.push(...reader.read(parsed.error.issues, [root, name]).map((p) => ({ ...p, path: [root, name, ...p.path] })));
       continue;
     }
     const native = nativeName(name);

@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type YAMLError } from 'yaml';
 import { ConfigError, type ConfigProblem, type PathSegment } from './config-error.js';
 import { stripJsonc } from './jsonc.js';
+import { codeFrame, syntaxHint } from './syntax-frame.js';
 
 /** A 1-based line and column. */
 export interface Position {
@@ -39,12 +40,27 @@ export function parseSource(text: string, file: string): Source {
   const doc = parseDocument(body, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   const data = json ? parseJson(body, file, lines) : undefined;
   // JSON.parse silently keeps the last of duplicate keys; a repeated key is almost always a mistake.
-  const errors = json ? doc.errors.filter((e) => e.code === 'DUPLICATE_KEY') : doc.errors;
+  const duplicates = doc.errors.filter((e) => e.code === 'DUPLICATE_KEY');
+  // The parser reports a cascade after the first real error (19 lines for one unquoted `${…}`): only the
+  // first is the user's mistake. Duplicate keys before it are each real, so they are listed too.
+  const firstReal = json ? -1 : doc.errors.findIndex((e) => e.code !== 'DUPLICATE_KEY');
+  const errors = firstReal === -1 ? duplicates : doc.errors.slice(0, firstReal + 1);
   if (errors.length > 0)
     throw new ConfigError(
       'parse',
-      errors.map((e) => syntaxProblem(file, json ? 'JSON' : 'YAML', e)),
+      errors.map((e) => syntaxProblem(file, json ? 'JSON' : 'YAML', e, body)),
     );
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null))
+    throw new ConfigError('invalid', [
+      {
+        file,
+        path: '',
+        message:
+          'the file is empty (or only comments): a config needs at least upstreams, e.g.\n' +
+          '  upstreams:\n    everything: { command: npx, args: ["-y", "@modelcontextprotocol/server-everything"] }\n' +
+          '  (breakwater init writes a commented starter file)',
+      },
+    ]);
   return {
     file,
     data: json ? data : doc.toJS({ maxAliasCount: 100 }),
@@ -61,16 +77,28 @@ function parseJson(body: string, file: string, lines: LineCounter): unknown {
     const pos = at ? lines.linePos(Number(at[1])) : undefined;
     const reason = message.replace(/ in JSON at position \d+.*$/s, '');
     throw new ConfigError('parse', [
-      { file, path: '', message: `invalid JSON: ${reason}`, ...(pos && { line: pos.line, column: pos.col }) },
+      {
+        file,
+        path: '',
+        message: `invalid JSON: ${reason}`,
+        ...(pos && { line: pos.line, column: pos.col, frame: codeFrame(body, pos.line, pos.col) }),
+      },
     ]);
   }
 }
 
-function syntaxProblem(file: string, format: string, error: YAMLError): ConfigProblem {
+function syntaxProblem(file: string, format: string, error: YAMLError, text: string): ConfigProblem {
   const pos = error.linePos?.[0];
   const reason =
     error.code === 'DUPLICATE_KEY' ? 'duplicate key' : error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '');
-  return { file, path: '', message: `invalid ${format}: ${reason}`, ...(pos && { line: pos.line, column: pos.col }) };
+  const hint = pos && syntaxHint(text, pos.line);
+  return {
+    file,
+    path: '',
+    message: `invalid ${format}: ${reason}`,
+    ...(pos && { line: pos.line, column: pos.col, frame: codeFrame(text, pos.line, pos.col) }),
+    ...(hint && { hint }),
+  };
 }
 
 // Scalars point at their value; collections, unknown keys and missing keys (via their nearest present

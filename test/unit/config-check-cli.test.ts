@@ -66,7 +66,9 @@ void describe('check-config', () => {
     assert.deepEqual(await run([file]), {
       code: 2,
       stdout: '',
-      stderr: `${file}:4:5: invalid JSON: Expected ',' or '}' after property value\n`,
+      stderr:
+        `${file}:4:5: invalid JSON: Expected ',' or '}' after property value\n` +
+        `  3 |     "a": { "command": "x" }\n  4 |     "b": {}\n    |     ^\n`,
     });
   });
 

@@ -101,7 +101,12 @@ void describe('mcpServers problems', () => {
   void it('treats a document with native keys as native', () => {
     assert.deepEqual(
       problemsOf(() => parseConfig({ upstreams: {}, mcpServers: {} }, 'x.yaml', {})),
-      [['mcpServers', 'unknown key "mcpServers"']],
+      [
+        [
+          'mcpServers',
+          'unknown key "mcpServers": a config file has one of two shapes: a Breakwater config (server, upstreams, defaults, …) or an mcpServers file as Claude Desktop, Cursor and VS Code write it (only mcpServers / servers); this one mixes them. Move each server under upstreams.<name> (same command/args/env/url), or keep only mcpServers',
+        ],
+      ],
     );
   });
 });

@@ -32,7 +32,7 @@ void describe('broken.yaml', () => {
       'upstreams.fs.policies.timout: unknown key "timout" (did you mean "timeoutMs"?)',
       'upstreams.fs.policies.retry.maxAttempts: expected a number >= 1, got 0',
       'upstreams.api.url: environment variable BW_TEST_API_URL is not set (write ${env:BW_TEST_API_URL:-default} to give a default)',
-      'upstreams.api.policies.timeoutMs: expected a number, got a value from the environment',
+      'upstreams.api.policies.timeoutMs: expected a number, got the value of BW_TEST_SECRET (from the environment) (durations are whole milliseconds: 30000 is 30 s)',
       'upstreams["bad name!"]: invalid upstream name: expected 1 to 64 of A-Z a-z 0-9 _ -',
       'upstreams.nothing: expected a command (stdio) or a url (streamable-http, sse)',
       'upstreams.both.url: set either command (stdio) or url (HTTP), not both',
@@ -157,22 +157,27 @@ void describe('unreadable and unparsable files', () => {
     const file = fixture('parse-error.yaml');
     const err = caught(() => loadConfig(file, {}));
     assert.equal(err.kind, 'parse');
-    assert.deepEqual(err.message.split('\n'), [
-      `${file}:3:3: invalid YAML: duplicate key`,
-      `${file}:5:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
-    ]);
+    // One line per problem, each followed by its code frame (indented).
+    assert.deepEqual(
+      err.message.split('\n').filter((line) => !line.startsWith('  ')),
+      [
+        `${file}:3:3: invalid YAML: duplicate key`,
+        `${file}:5:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`,
+      ],
+    );
+    assert.ok(err.problems.every((p) => p.frame?.includes('^')));
   });
 
   void it('JSON duplicate keys are syntax errors too', () => {
     const err = caught(() => parseSource('{\n  "upstreams": {},\n  "upstreams": {}\n}', 'dup.json'));
     assert.equal(err.kind, 'parse');
-    assert.equal(err.message, 'dup.json:3:3: invalid JSON: duplicate key');
+    assert.equal(err.message.split('\n')[0], 'dup.json:3:3: invalid JSON: duplicate key');
   });
 
   void it('JSON syntax errors carry line:col', () => {
     const file = fixture('parse-error.json');
     const err = caught(() => loadConfig(file, {}));
     assert.equal(err.kind, 'parse');
-    assert.equal(err.message, `${file}:4:5: invalid JSON: Expected ',' or '}' after property value`);
+    assert.equal(err.message.split('\n')[0], `${file}:4:5: invalid JSON: Expected ',' or '}' after property value`);
   });
 });
