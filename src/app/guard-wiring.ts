@@ -64,7 +64,12 @@ export class GuardWiring {
     }
     for (const [pattern, entries] of Object.entries(upstream.guards.tools)) {
       if (!globMatcher([pattern])(route.target)) continue;
-      for (const entry of entries) bindings.push(bindGuard(this.#guard(entry), entry.args, entry.mode));
+      for (const entry of entries) {
+        bindings.push(bindGuard(this.#guard(entry), entry.args, entry.mode));
+        // The content guard may also check parts of the result (pointers into the result object).
+        if (entry.type === 'content' && entry.results.length > 0)
+          bindings.push(bindGuard(this.#guard(entry), entry.results, entry.mode, 'result'));
+      }
     }
     return bindings.length === 0 ? noopPolicy : createGuardPolicy({ bindings, ...(this.events && { events: this.events }) });
   }

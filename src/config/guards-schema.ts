@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { codeGuardSchema, contentGuardSchema } from './code-content-guards-schema.js';
 import { bool, glob, int, text } from './primitives.js';
 import type { DeepReadonly } from './types.js';
 
@@ -72,13 +73,23 @@ export const lengthGuardSchema = z.strictObject({
   maxItems: int(0).optional(),
 });
 
+/** Code and content guards (src/config/code-content-guards-schema.ts), built from the shared fields. */
+const pointers = () => z.array(jsonPointer()).max(64);
+const shared = { args: common.args, mode: guardMode(), pointers: pointers(), pointer: jsonPointer() };
+export const codeGuardEntrySchema = codeGuardSchema(shared);
+export const contentGuardEntrySchema = contentGuardSchema(shared);
+
 /**
  * One argument guard. Adding a guard kind: its schema here (or in its own file) in this list, and its
  * factory in src/policies/guards/registry.ts (the mapped type there fails to compile until it is added).
  */
-export const guardEntrySchema = z.discriminatedUnion('type', [sqlGuardSchema, pathGuardSchema, urlGuardSchema, lengthGuardSchema], {
-  error: 'expected a guard with type sql, path, url or length',
-});
+export const guardEntrySchema = z.discriminatedUnion(
+  'type',
+  [sqlGuardSchema, pathGuardSchema, urlGuardSchema, lengthGuardSchema, codeGuardEntrySchema, contentGuardEntrySchema],
+  {
+    error: 'expected a guard with type sql, path, url, length, code or content',
+  },
+);
 
 /** Validation of arguments against the tool's own inputSchema (and, optionally, results against outputSchema). */
 export const schemaGuardSchema = z.strictObject({

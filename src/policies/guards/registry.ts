@@ -1,5 +1,7 @@
 import type { GuardEntryConfig, GuardKind } from '../../config/index.js';
 import type { Guard } from './guard.js';
+import { createCodeGuard } from './code/code-guard.js';
+import { createContentGuard } from './content/content-guard.js';
 import { createLengthGuard } from './length-guard.js';
 import { createPathGuard } from './path/path-guard.js';
 import { createSqlGuard } from './sql/sql-guard.js';
@@ -16,6 +18,9 @@ const FACTORIES: Factories = {
   length: createLengthGuard,
   sql: createSqlGuard,
   path: createPathGuard,
+  code: createCodeGuard,
+  // `secrets: monitor` became mode: monitor when the config was parsed; the guard then redacts (not applied).
+  content: (entry) => createContentGuard({ ...entry, secrets: entry.secrets === 'monitor' ? 'redact' : entry.secrets }),
   url: (entry) => createUrlGuard(entry),
 };
 
