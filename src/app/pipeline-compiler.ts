@@ -63,7 +63,12 @@ export class PipelineCompiler implements PipelineSource {
     const clock = options.clock ?? systemClock;
     this.resilience =
       options.resilience ??
-      new ResilienceRegistry(config, { clock, cacheStore: new LruCacheStore({ maxBytes: CACHE_STORE_BYTES, clock }) });
+      new ResilienceRegistry(config, {
+        clock,
+        cacheStore: new LruCacheStore({ maxBytes: CACHE_STORE_BYTES, clock }),
+        // Without it the tool-scope settings the registry cannot honour were dropped silently (issue 8).
+        ...(options.log && { log: options.log }),
+      });
     this.#annotations = options.toolAnnotations;
     this.#guards = new GuardWiring(config, options.toolDefinition, options.guardEvents);
     this.#front = options.front;
