@@ -95,6 +95,7 @@ function scriptUrl(value: string, tag: string, name: string): boolean {
 
 /** Browsers ignore whitespace and control characters inside a URL scheme: so must the check. */
 function compact(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what browsers skip here
   return value.replace(/[\u0000-\u0020\u007f-\u009f\u200b-\u200d\ufeff]+/g, '');
 }
 
