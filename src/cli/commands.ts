@@ -24,6 +24,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'audit', summary: 'tail, search, verify or export the tamper-evident audit log', load: () => import('./audit.js') },
   { name: 'pins', summary: 'list, diff, approve or reject tool-definition pins (rug-pull protection)', load: () => import('./pins.js') },
   { name: 'authz', summary: 'explain which authorization rule decides a call, and why', load: () => import('./authz.js') },
+  { name: 'guard', summary: 'check SQL, paths or URLs with a guard (defaults or a tool’s configured guards)', load: () => import('./guard.js') },
   { name: 'version', summary: 'print the version', load: () => import('./version.js') },
 ];
 
