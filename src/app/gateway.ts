@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Clock, Logger } from '../core/index.js';
 import { systemClock } from '../core/index.js';
 import type { BreakwaterConfig } from '../config/index.js';
+import type { KeyStore } from '../store/key-store.js';
 import type { PinStore } from '../policies/pinning/index.js';
 import {
   Aggregator,
@@ -17,6 +18,7 @@ import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayIn
 import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint, StreamRegistry } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
 import { AccessControl } from './access-control.js';
+import { stdioPrincipal, wireAuth, type AuthSetup } from './auth-wiring.js';
 import { deliverSessionLog, Isolation } from './isolation.js';
 import type { Channels } from '../observability/index.js';
 import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession } from './observability-wiring.js';
@@ -24,7 +26,6 @@ import { gatewayState } from './gateway-state.js';
 import { Operations } from './operations.js';
 import { createPinning, watchPins, type PinningSetup } from './pinning-wiring.js';
 import { createAudit, type AuditSetup } from './audit-wiring.js';
-import { toolDefinitionFrom } from './guard-wiring.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
 import { wireResilience } from './resilience-wiring.js';
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   readonly configFile?: string;
   /** Tool pins (tests); default: SQLite in `storage.dir`/pins.db when pinning is enabled. */
   readonly pinStore?: PinStore;
+  /** API keys (tests); default: SQLite in `storage.dir`/keys.db when `auth.apiKeys` is enabled. */
+  readonly keyStore?: KeyStore;
 }
 
 /**
@@ -64,6 +67,8 @@ export class Gateway {
   readonly operations: Operations;
   #http: HttpServer | undefined;
   #sse: LegacySseEndpoint | undefined;
+  /** Authentication and edge protection of the listener (ADR 0007), once listening. */
+  #auth: AuthSetup | undefined;
   #address: AddressInfo | undefined;
   #stopping: Promise<void> | undefined;
   #instructionsCache: { key: string; tools: NamedRouteTable; prompts: NamedRouteTable; value: string | undefined } | undefined;
@@ -113,16 +118,7 @@ export class Gateway {
         this.channels,
         clock,
       ),
-      {
-        clock,
-        log,
-        toolAnnotations: toolAnnotationsFrom(this.aggregator),
-        // Schema validation reads each tool's definition; guard decisions go to the `guard` channel.
-        toolDefinition: toolDefinitionFrom(this.aggregator),
-        guardEvents: this.channels.guard,
-        front: (route) => this.access.policiesFor(route),
-        ...(this.audit && { first: this.audit.gate }),
-      },
+      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator), front: (route) => this.access.policiesFor(route), ...(this.audit && { first: this.audit.gate }) },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });
@@ -193,7 +189,8 @@ export class Gateway {
     }
     if (!listen) return;
     const streams = new StreamRegistry(config.server.streams, this.options.clock ?? systemClock);
-    const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes, undefined, streams);
+    const auth = (this.#auth = wireAuth(config, { clock: this.options.clock ?? systemClock, log, channels: this.channels, configFile: this.options.configFile ?? '<inline>', keyStore: this.options.keyStore }));
+    const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes, auth.principalOf, streams);
     this.#sse = config.server.legacySse.enabled ? this.#legacySse() : undefined;
     this.#http = new HttpServer(
       {
@@ -208,12 +205,16 @@ export class Gateway {
         log,
         clock: this.options.clock,
         readiness: () => this.readiness(),
+        edge: auth.edge,
+        ...(auth.tls && { tls: auth.tls }),
+        ...(auth.acceptAddress && { acceptAddress: auth.acceptAddress }),
       },
       endpoint,
       this.#sse,
     );
     try {
       this.#address = await this.#http.listen();
+      auth.watch(this.#http.server);
     } catch (err) {
       // e.g. EADDRINUSE: stop the children we just started rather than orphan them.
       this.#http = undefined;
@@ -232,7 +233,7 @@ export class Gateway {
     const a = this.#address;
     if (!a) throw new Error('gateway not listening');
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
-    return `http://${host}:${a.port}${this.options.config.server.path}`;
+    return `${this.options.config.server.tls ? 'https' : 'http'}://${host}:${a.port}${this.options.config.server.path}`;
   }
 
   /**
@@ -291,6 +292,7 @@ export class Gateway {
       // After the drain: every call that ran has its final record; close writes the signed stop checkpoint.
       await this.audit?.close();
       await new Promise<void>((r) => (this.#http ? this.#http.server.close(() => r()) : r()));
+      this.#auth?.close();
       await this.operations.stop();
       if (this.pins?.owned) await this.pins.store.close();
     })();
@@ -308,6 +310,7 @@ export class Gateway {
       keepAliveMs: 15_000,
       clock: this.options.clock ?? systemClock,
       log: this.options.log,
+      ...(this.#auth?.principalOf && { authenticate: this.#auth.principalOf }),
     });
   }
 

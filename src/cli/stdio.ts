@@ -1,4 +1,5 @@
 import { Gateway } from '../app/index.js';
+import { stdioPrincipal } from '../app/auth-wiring.js';
 import { StdioServer } from '../transport/stdio/stdio-server.js';
 import { cliLogger, LOG_OPTIONS } from './cli-logger.js';
 import { str, type CommandDefinition } from './command.js';
@@ -19,7 +20,7 @@ export const command: CommandDefinition = {
     const log = cliLogger(config.logging.level, str(args, 'log-format') ?? 'json');
     const gateway = new Gateway({ config, log });
     await gateway.start(false);
-    const server = new StdioServer(gateway.layer, process.stdin, process.stdout, log);
+    const server = new StdioServer(gateway.layer, process.stdin, process.stdout, log, stdioPrincipal(config));
     const signal = new Promise<void>((resolve) => {
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());

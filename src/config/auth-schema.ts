@@ -110,7 +110,11 @@ export const authSchema = z
         message: 'expected the gateway URL (e.g. https://mcp.example.com/mcp): tokens must be issued for it (audience)',
       });
     if (!a.anonymous && !a.apiKeys.enabled && a.jwt === undefined && a.introspection === undefined)
-      ctx.addIssue({ code: 'custom', path: [], message: 'no way to authenticate: enable apiKeys, add jwt or introspection, or set anonymous: true' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'no way to authenticate: enable apiKeys, add jwt or introspection, or set anonymous: true',
+      });
   });
 
 /** True for addresses only this machine can reach. */

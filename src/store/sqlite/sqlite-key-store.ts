@@ -61,7 +61,9 @@ export class SqliteKeyStore implements KeyStore {
 
   add(r: ApiKeyRecord): void {
     this.#db
-      .prepare('INSERT INTO api_keys (hash, id, name, roles, created_at, expires_at, revoked, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO api_keys (hash, id, name, roles, created_at, expires_at, revoked, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      )
       .run(r.hash, r.id, r.name, JSON.stringify(r.roles), r.createdAt, r.expiresAt ?? null, r.revoked ? 1 : 0, r.lastUsedAt ?? null);
     this.#ownWrites++;
   }
@@ -77,7 +79,8 @@ export class SqliteKeyStore implements KeyStore {
 
   find(idOrName: string): ApiKeyRecord | undefined {
     const row = (this.#db.prepare('SELECT * FROM api_keys WHERE id = ?').get(idOrName) ??
-      this.#db.prepare('SELECT * FROM api_keys WHERE name = ? AND revoked = 0 ORDER BY created_at DESC').get(idOrName)) as KeyRow | undefined;
+      this.#db.prepare('SELECT * FROM api_keys WHERE name = ? AND revoked = 0 ORDER BY created_at DESC').get(idOrName)) as
+      KeyRow | undefined;
     return row && fromRow(row);
   }
 

@@ -71,7 +71,8 @@ export class HttpAuthenticator {
     const credentialBlock = o.guard.blockedFor(subject);
     if (credentialBlock > 0) return this.#blocked(req, res, credentialBlock);
     const verifier = this.#verifierFor(credential);
-    if (verifier === undefined) return this.#refuse(req, res, subject, { ok: false, reason: 'invalid', detail: 'no verifier accepts this kind of token' });
+    if (verifier === undefined)
+      return this.#refuse(req, res, subject, { ok: false, reason: 'invalid', detail: 'no verifier accepts this kind of token' });
     const result = verifier.verify(credential, hash);
     if (!(result instanceof Promise)) return this.#settle(req, res, subject, verifier, result);
     return result.then(
@@ -151,7 +152,13 @@ export class HttpAuthenticator {
     return false;
   }
 
-  #insufficientScope(req: IncomingMessage, res: ServerResponse, principal: Principal, required: readonly string[], missing: readonly string[]): false {
+  #insufficientScope(
+    req: IncomingMessage,
+    res: ServerResponse,
+    principal: Principal,
+    required: readonly string[],
+    missing: readonly string[],
+  ): false {
     const o = this.options;
     if (o.channel?.active)
       o.channel.publish({
@@ -172,7 +179,13 @@ export class HttpAuthenticator {
   #blocked(req: IncomingMessage, res: ServerResponse, retryAfterMs: number): false {
     const channel = this.options.channel;
     if (channel?.active)
-      channel.publish({ outcome: 'blocked', method: 'none', principal: undefined, remoteAddress: req.socket.remoteAddress, reason: 'blocked' });
+      channel.publish({
+        outcome: 'blocked',
+        method: 'none',
+        principal: undefined,
+        remoteAddress: req.socket.remoteAddress,
+        reason: 'blocked',
+      });
     const err = new GatewayError('GW_AUTH_BLOCKED', 'Too many failed authentication attempts: try again later', {
       data: { retryAfterMs: Math.ceil(retryAfterMs) },
     });

@@ -6,7 +6,8 @@ import type { TokenCache } from './token-cache.js';
 
 export interface JwtVerifierOptions {
   /** Where the signing keys come from: a JWKS URL (fetched, cached, refetched on an unknown `kid`) or static keys. */
-  readonly keys: { readonly jwksUri: string; readonly cooldownMs: number; readonly cacheMaxAgeMs: number } | { readonly jwks: JSONWebKeySet };
+  readonly keys:
+    { readonly jwksUri: string; readonly cooldownMs: number; readonly cacheMaxAgeMs: number } | { readonly jwks: JSONWebKeySet };
   readonly issuer: string | readonly string[];
   /** The gateway's own resource URL (RFC 8707): a token for any other audience is refused. */
   readonly audience: string;

@@ -18,6 +18,7 @@ export function securityHeaders(options: SecurityHeaderOptions): readonly (reado
     ['x-frame-options', 'DENY'],
     ['referrer-policy', options.referrerPolicy],
   ];
-  if (options.hstsMaxAgeSec !== undefined) headers.push(['strict-transport-security', `max-age=${options.hstsMaxAgeSec}; includeSubDomains`]);
+  if (options.hstsMaxAgeSec !== undefined)
+    headers.push(['strict-transport-security', `max-age=${options.hstsMaxAgeSec}; includeSubDomains`]);
   return headers;
 }

@@ -12,7 +12,7 @@ export function readTls(files: TlsFiles): { cert: Buffer; key: Buffer } {
     try {
       return readFileSync(file);
     } catch (err) {
-      throw new Error(`server.tls.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+      throw new Error(`server.tls.${what}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { cause: err });
     }
   };
   return { cert: read(files.certFile, 'certFile'), key: read(files.keyFile, 'keyFile') };
@@ -22,7 +22,12 @@ export function readTls(files: TlsFiles): { cert: Buffer; key: Buffer } {
  * Watches both files (polling: renames by cert tooling defeat fs.watch) and calls `reload` with the new
  * pair once both read cleanly; a half-written pair is tried again at the next change. Returns the stopper.
  */
-export function watchTls(files: TlsFiles, intervalMs: number, reload: (pair: { cert: Buffer; key: Buffer }) => void, onError: (err: Error) => void): () => void {
+export function watchTls(
+  files: TlsFiles,
+  intervalMs: number,
+  reload: (pair: { cert: Buffer; key: Buffer }) => void,
+  onError: (err: Error) => void,
+): () => void {
   const changed = () => {
     try {
       reload(readTls(files));

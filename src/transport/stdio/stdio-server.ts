@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../core/index.js';
+import type { Principal } from '../../pipeline/index.js';
 import { GatewayError, toJsonRpcError } from '../../errors/index.js';
 import type { JsonRpcMessage, RequestId } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, META, MODERN_VERSION, MODERN_VERSIONS } from '../../protocol/index.js';
@@ -23,6 +24,8 @@ export class StdioServer {
     private readonly input: Readable,
     private readonly output: Writable,
     private readonly log: Logger,
+    /** Who the caller is: stdio has no credentials, so the principal comes from config (`auth.stdio`). */
+    private readonly principal: Principal = ANONYMOUS,
   ) {
     const lines = createInterface({ input, crlfDelay: Infinity });
     lines.on('line', (line) => this.#onLine(line));
@@ -86,7 +89,7 @@ export class StdioServer {
           message.id,
           new GatewayError('GW_SESSION_REQUIRED', 'Invalid Request: initialize first (or send the 2026-07-28 _meta envelope)'),
         );
-      const scope = this.layer.legacyScope(this.#session, ANONYMOUS, this.#write, new AbortController());
+      const scope = this.layer.legacyScope(this.#session, this.principal, this.#write, new AbortController());
       this.#write(await this.layer.handle(message, scope));
       return;
     }
@@ -136,7 +139,7 @@ export class StdioServer {
         protocolVersion: MODERN_VERSION,
         capabilities: (meta[META.clientCapabilities] ?? {}) as Record<string, unknown>,
         session: undefined,
-        principal: ANONYMOUS,
+        principal: this.principal,
         write: this.#write,
         signal: controller.signal,
         controller,
