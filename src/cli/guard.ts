@@ -12,6 +12,9 @@ const KINDS: Record<string, (args: ParsedCommand) => unknown> = {
   sql: (a) => ({ type: 'sql', args: ['/value'], dialect: str(a, 'dialect') ?? 'postgresql' }),
   path: (a) => ({ type: 'path', args: ['/value'], roots: (str(a, 'root') ?? process.cwd()).split(',') }),
   url: () => ({ type: 'url', args: ['/value'] }),
+  code: (a) => ({ type: 'code', args: ['/value'], language: str(a, 'language') ?? 'shell', strict: a.values.strict === true }),
+  // Detections are reported as denials here (block), so a corpus run counts them; the gateway's default is redact.
+  content: () => ({ type: 'content', args: ['/value'], html: 'block', secrets: 'block' }),
 };
 
 /** The guards of `kind` configured for a tool (every matching `guards.tools` glob, in file order). */
@@ -59,6 +62,14 @@ export const command: CommandDefinition = {
       default: 'postgresql',
     },
     root: { type: 'string', value: 'DIRS', help: 'path without --config: comma-separated roots', default: 'the working directory' },
+    language: {
+      type: 'string',
+      value: 'NAME',
+      help: 'code without --config: the language of the values',
+      choices: ['javascript', 'python', 'shell', 'argument'],
+      default: 'shell',
+    },
+    strict: { type: 'boolean', help: 'code without --config: also deny network (and JS/Python filesystem) modules' },
     json: { type: 'boolean', help: 'one JSON object per value' },
   },
   examples: [
@@ -66,6 +77,8 @@ export const command: CommandDefinition = {
     'breakwater guard url http://169.254.169.254/ https://example.com/',
     'breakwater guard path --config breakwater.yaml --upstream files --tool read_text_file ../etc/passwd',
     'breakwater guard sql - < queries.txt',
+    "breakwater guard code --language python \"__import__('os').system('id')\"",
+    'breakwater guard content - < tool-output.txt',
   ],
   exitCodes: { 0: 'every value is allowed', 2: 'a usage or config error', 3: 'at least one value is denied' },
   run: async (args, io) => {
