@@ -2,7 +2,7 @@ import { Environment } from '@marcbachmann/cel-js';
 import { z } from 'zod';
 import { glob, text } from './primitives.js';
 
-// The `authorization` section (issue 9 item 2; design: docs/adr/0008-authorization-rules-and-cel.md).
+// The `authorization` section (issue 9 item 2; design: docs/adr/0011-authorization-rules-and-cel.md).
 // Ordered rules, first match wins, then `default`. Every matcher list is OR within itself; the fields
 // of one rule are AND. CEL `when` expressions are parsed here so a syntax error is a config problem
 // with its path, never a surprise at the first call.

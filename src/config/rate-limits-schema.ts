@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, int } from './primitives.js';
 
-// The `rateLimits` section (issue 9 item 3; design: docs/adr/0009-gcra-rate-limits-and-store-port.md).
+// The `rateLimits` section (issue 9 item 3; design: docs/adr/0012-gcra-rate-limits-and-store-port.md).
 // Each key is one limit applied to every call through the pipeline: GCRA windows (per second, minute,
 // hour: a sustained rate each) with a burst, and an optional daily quota (a count per UTC day).
 

@@ -6,7 +6,7 @@ export type UnknownTargetKind = 'tool' | 'prompt' | 'resource' | 'resource-templ
 /**
  * The one error for a name the caller cannot reach: it does not exist, or the authorization rules deny
  * it. Both come from here, so a denial is byte-for-byte the error of a nonexistent target and reveals
- * nothing (docs/adr/0008-authorization-rules-and-cel.md). `field` is the parameter that named it.
+ * nothing (docs/adr/0011-authorization-rules-and-cel.md). `field` is the parameter that named it.
  */
 export function unknownTarget(kind: UnknownTargetKind, name: string, field: string): GatewayError {
   switch (kind) {

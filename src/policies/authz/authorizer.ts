@@ -15,7 +15,7 @@ const EMPTY_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
 /**
  * The compiled authorization rules (ordered, first match wins, then the default action) and the three
  * questions asked of them: may this call go (`decide`), may this caller see this list item (`visible`),
- * and why (`explain`). Design: docs/adr/0008-authorization-rules-and-cel.md.
+ * and why (`explain`). Design: docs/adr/0011-authorization-rules-and-cel.md.
  */
 export class Authorizer {
   readonly rules: readonly CompiledRule[];

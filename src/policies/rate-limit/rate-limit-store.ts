@@ -1,6 +1,6 @@
 /**
  * The RateLimitStore port (ARCHITECTURE §2): in-process GCRA now (src/store/memory/), Redis (one Lua
- * script per acquire) for many replicas later. Design: docs/adr/0009-gcra-rate-limits-and-store-port.md.
+ * script per acquire) for many replicas later. Design: docs/adr/0012-gcra-rate-limits-and-store-port.md.
  */
 
 /** A sustained rate with a burst (GCRA), or a count per fixed wall-clock window (daily quotas). */
