@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, positiveMs } from './primitives.js';
 
-// Tool-definition pinning (issue 10 item 7; docs/adr/0008-tool-definition-pinning.md): rug-pull protection.
+// Tool-definition pinning (issue 10 item 7; docs/adr/0013-tool-definition-pinning.md): rug-pull protection.
 const rules = {
   // A definition that differs from the approved one: hidden and refused until approved, or served and logged.
   onChange: z.enum(['block', 'flag']),

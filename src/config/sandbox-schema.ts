@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, int, text } from './primitives.js';
 
-// Stdio sandbox (issue 10 item 8; docs/adr/0009-stdio-sandbox.md): the child runs under bubblewrap with a
+// Stdio sandbox (issue 10 item 8; docs/adr/0014-stdio-sandbox.md): the child runs under bubblewrap with a
 // read-only root, writable only the listed paths, no network unless allowed, its own PID namespace, and
 // resource limits set with prlimit. Opt-in per upstream (`sandbox: {}` turns it on with these defaults).
 const limits = z.strictObject({

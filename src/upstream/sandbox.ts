@@ -2,7 +2,7 @@ import { accessSync, constants } from 'node:fs';
 import { unavailable } from './upstream-errors.js';
 
 /**
- * How a stdio child is confined (docs/adr/0009-stdio-sandbox.md): bubblewrap gives it a read-only view of
+ * How a stdio child is confined (docs/adr/0014-stdio-sandbox.md): bubblewrap gives it a read-only view of
  * the root, a private /tmp, writable only `writable`, no network unless `network`, and its own PID, IPC
  * and UTS namespaces; prlimit caps its resources. Both tools are looked up at fixed paths only, never on
  * a PATH the config controls.

@@ -2,7 +2,7 @@ import { scanTool } from './poison-scan.js';
 import type { PinRecord, PinStore } from './pin-store.js';
 import { digestTool } from './tool-definition.js';
 
-/** How one upstream's tools are pinned (docs/adr/0008-tool-definition-pinning.md). */
+/** How one upstream's tools are pinned (docs/adr/0013-tool-definition-pinning.md). */
 export interface PinningRules {
   /** A definition that differs from the approved one: hidden and refused (block) or served with a warning (flag). */
   readonly onChange: 'block' | 'flag';

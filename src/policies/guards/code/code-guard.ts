@@ -31,7 +31,7 @@ const CACHEABLE_CHARS = 4096;
 const CACHE_ENTRIES = 512;
 
 /**
- * The code and shell guard (issue 10 item 4; docs/adr/0010-code-guard-parsers.md): JavaScript parsed with
+ * The code and shell guard (issue 10 item 4; docs/adr/0015-code-guard-parsers.md): JavaScript parsed with
  * acorn and walked; Python and shell read by tokenizers that follow each language's lexical rules (strings,
  * comments and quoting are never mistaken for code), then checked for dangerous calls and imports; plain
  * command arguments checked for shell metacharacters and option injection. Any finding denies, with the
