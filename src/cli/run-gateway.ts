@@ -11,6 +11,8 @@ export interface RunOptions {
   readonly waitReadyMs?: number;
   /** Human lines after "breakwater listening on URL" (the demo's hints). */
   readonly banner?: (gateway: Gateway) => string[];
+  /** The config file: a relative `storage.dir` (secrets, audit, pins) is taken from its folder. */
+  readonly configFile?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function runGateway(config: BreakwaterConfig, log: Logger, io: Comm
   const { host, port } = config.server;
   await assertPortFree(host, port);
   const say = (line: string): unknown => io.stdout.write(`${line}\n`);
-  const gateway = new Gateway({ config, log });
+  const gateway = new Gateway({ config, log, ...(options.configFile !== undefined && { configFile: options.configFile }) });
   const progress = new StartupProgress(gateway, say);
   const stopped = holdUntilSignal(gateway, log);
   try {

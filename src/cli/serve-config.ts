@@ -15,7 +15,7 @@ export const CONFIG_OPTION: Readonly<Record<string, OptionSpec>> = {
 export function loadServeConfig(args: ParsedCommand, io: CommandIo): BreakwaterConfig {
   if (str(args, 'config') !== undefined && args.positionals.length > 0)
     throw new CliError('give the config once, as FILE or --config FILE', 2);
-  const file = str(args, 'config') ?? args.positionals[0] ?? (existsSync('breakwater.yaml') ? 'breakwater.yaml' : undefined);
+  const file = serveConfigFile(args);
   if (file === undefined)
     throw new CliError(
       'no config: pass --config FILE, or run `breakwater init` to write breakwater.yaml (`breakwater demo` needs none)',
@@ -39,4 +39,9 @@ export function loadServeConfig(args: ParsedCommand, io: CommandIo): BreakwaterC
   const server = { ...config.server, ...(port !== undefined && { port: Number(port) }), ...(host !== undefined && { host }) };
   const logging = { ...config.logging, ...(level !== undefined && { level }) };
   return parseConfig({ ...config, server, logging }, file).config;
+}
+
+/** The config file `serve`/`stdio` use (FILE, --config, or ./breakwater.yaml when present): stores live beside it. */
+export function serveConfigFile(args: ParsedCommand): string | undefined {
+  return str(args, 'config') ?? args.positionals[0] ?? (existsSync('breakwater.yaml') ? 'breakwater.yaml' : undefined);
 }

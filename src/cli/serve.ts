@@ -1,7 +1,7 @@
 import { cliLogger, LOG_OPTIONS } from './cli-logger.js';
 import { num, str, type CommandDefinition } from './command.js';
 import { runGateway } from './run-gateway.js';
-import { CONFIG_OPTION, loadServeConfig } from './serve-config.js';
+import { CONFIG_OPTION, loadServeConfig, serveConfigFile } from './serve-config.js';
 
 const DEFAULT_WAIT_READY_MS = 30_000;
 
@@ -34,6 +34,10 @@ export const command: CommandDefinition = {
     const config = loadServeConfig(args, io);
     const log = cliLogger(config.logging.level, str(args, 'log-format'));
     const wait = args.values['wait-ready'];
-    return runGateway(config, log, io, wait === undefined ? {} : { waitReadyMs: num(args, 'wait-ready', DEFAULT_WAIT_READY_MS) });
+    const configFile = serveConfigFile(args);
+    return runGateway(config, log, io, {
+      ...(configFile !== undefined && { configFile }),
+      ...(wait !== undefined && { waitReadyMs: num(args, 'wait-ready', DEFAULT_WAIT_READY_MS) }),
+    });
   },
 };
