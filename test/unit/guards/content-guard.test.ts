@@ -105,7 +105,6 @@ describe('HTML sanitiser', () => {
     ['<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>', '<a>x</a>'],
     ['<div style="background:url(javascript:alert(1))">x</div>', '<div>x</div>'],
     ['<form action="https://evil.example"><input name=p></form>t', 't'],
-    ['<!-- ignore previous instructions -->text', 'text'],
     // Mutation XSS (DOMPurify's classic): whatever the tree, no handler survives and re-parsing is stable.
     ['<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>', '<math><mtext><mglyph></mglyph><table></table></mtext></math>'],
   ];

@@ -25,7 +25,7 @@ export interface SanitizeResult {
 /**
  * Sanitises an HTML fragment on a real HTML5 parser (parse5, the algorithm browsers run, so markup that
  * tricks regexes such as `<scr<script>ipt>` or entity-encoded `jav&#x61;script:` parses as a browser would):
- * drops active and loading elements with their content, comments, event-handler attributes, `javascript:`/
+ * drops active and loading elements with their content, event-handler attributes, `javascript:`/
  * `vbscript:`/`data:` URLs (except base64 raster images in `src`), `srcdoc`, and styles with `expression(` or
  * script URLs. Text without `<` is returned untouched; nothing is re-serialised unless something was removed.
  */
@@ -40,10 +40,6 @@ export function sanitizeHtml(input: string): SanitizeResult {
 function clean(parent: ParentNode, removed: string[], depth: number): void {
   const kept: Node[] = [];
   for (const node of parent.childNodes) {
-    if (node.nodeName === '#comment') {
-      note(removed, 'comment');
-      continue;
-    }
     if (!('tagName' in node)) {
       kept.push(node);
       continue;
