@@ -1,21 +1,6 @@
 import { PinoPretty } from 'pino-pretty';
 import type { Logger } from '../core/index.js';
 import { createLogger } from '../observability/logger.js';
-import type { OptionSpec } from './command.js';
-
-/** Log levels `--log-level` accepts (those of `logging.level`). */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-
-/** The `--log-level` and `--log-format` options of the commands that run a gateway. */
-export const LOG_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  'log-level': { type: 'string', value: 'LEVEL', choices: LOG_LEVELS, help: 'log level, overrides logging.level of the config' },
-  'log-format': {
-    type: 'string',
-    choices: ['json', 'pretty'],
-    help: 'log line format on stderr',
-    default: 'pretty on a terminal, else json',
-  },
-};
 
 /**
  * The CLI's logger: always on stderr (stdout carries human output, or the protocol for `stdio`); on a
@@ -34,3 +19,6 @@ export function cliLogger(level: string, format: string | undefined): Logger {
   });
   return createLogger({ level, destination: stream });
 }
+
+// The option definitions live in common-options.ts (light to import); re-exported for existing importers.
+export { LOG_LEVELS, LOG_OPTIONS } from './common-options.js';

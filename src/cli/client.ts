@@ -1,4 +1,4 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import { VERSION } from '../app/version.js';
 import { CliError, str, UsageError, type CommandDefinition, type CommandIo, type ParsedCommand } from './command.js';
 import { describeClientError } from './client-errors.js';
@@ -48,6 +48,8 @@ async function runClient(args: ParsedCommand, io: CommandIo): Promise<number> {
   if (action === 'call' && name === undefined)
     throw new UsageError('client call needs --tool NAME (list them with: breakwater client list)');
   const toolArgs = action === 'call' ? jsonArgs(str(args, 'args') ?? '{}') : {};
+  // The SDK loads only when a request is made (not for --help or argument errors).
+  const { Client, StreamableHTTPClientTransport } = await import('@modelcontextprotocol/client');
   const client = new Client(
     { name: 'breakwater-cli', version: VERSION },
     era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {},

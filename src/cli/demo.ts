@@ -2,10 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseConfig } from '../config/index.js';
-import { cliLogger, LOG_OPTIONS } from './cli-logger.js';
 import { num, str, type CommandDefinition, type CommandIo, type ParsedCommand } from './command.js';
-import { runGateway } from './run-gateway.js';
+import { LOG_OPTIONS } from './common-options.js';
 
 const require = createRequire(import.meta.url);
 
@@ -29,6 +27,12 @@ export const command: CommandDefinition = {
 };
 
 async function runDemo(args: ParsedCommand, io: CommandIo): Promise<number> {
+  // Loaded here, not at the top: --help and argument errors must not pay for loading the gateway.
+  const [{ parseConfig }, { cliLogger }, { runGateway }] = await Promise.all([
+    import('../config/index.js'),
+    import('./cli-logger.js'),
+    import('./run-gateway.js'),
+  ]);
   const scratch = mkdtempSync(join(tmpdir(), 'breakwater-demo-'));
   writeFileSync(join(scratch, 'hello.txt'), 'Hello from the Breakwater demo.\n');
   const node = process.execPath;

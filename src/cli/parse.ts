@@ -76,12 +76,15 @@ function explain(specs: Readonly<Record<string, OptionSpec>>, err: unknown): str
     return `unknown option ${bare}${guess ? ` (did you mean --${guess}?)` : ''}; valid options: ${names.join(', ')}`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const name = flag.replace(/^-+/, '').split(/[ =]/)[0]!;
+    // "Option '-p, --port <value>' argument missing" / "Option '--port' argument is ambiguous": the long name.
+    const name = /--([\w-]+)/.exec(message)?.[1] ?? flag.replace(/^-+/, '');
     const long = Object.entries(specs).find(([n, s]) => n === name || s.short === name);
     const spec = long?.[1];
     if (spec?.type === 'boolean') return `--${long![0]} is a switch and takes no value`;
     const hint = spec?.choices ? ` (one of ${spec.choices.join(', ')})` : spec?.value ? ` ${spec.value}` : '';
-    return `--${long?.[0] ?? name} needs a value${hint}`;
+    // A value starting with "-" is taken for a flag unless attached: --port=-1.
+    const dash = message.includes('ambiguous') ? ` (a value starting with "-" must be attached: --${long?.[0] ?? name}=VALUE)` : '';
+    return `--${long?.[0] ?? name} needs a value${hint}${dash}`;
   }
   return message.split('. ')[0]!;
 }
