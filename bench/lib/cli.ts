@@ -3,9 +3,12 @@
 /**
  * Every variant the harness knows, in the order it runs them (direct first: the others are compared to it).
  * `http-http` and `http-stdio` are pass-through gateways (every policy off); `http-http-full` is `http-http`
- * with the full reliability stack (deadline, retry, breakers, bulkhead, two replicas; cache off).
+ * with the full reliability stack (deadline, retry, breakers, bulkhead, two replicas; cache off);
+ * `http-http-guarded` is `http-http` with guards (issue 10): schema validation of every call against the
+ * tool's inputSchema plus a SQL read-only guard on the echo text, which the load generator sends as a
+ * `SELECT '…'` statement of the scenario's size.
  */
-export const VARIANTS = ['direct', 'http-http', 'http-http-full', 'http-stdio'] as const;
+export const VARIANTS = ['direct', 'http-http', 'http-http-full', 'http-http-guarded', 'http-stdio'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** Scenario name → echo payload size in bytes. */
@@ -33,7 +36,7 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
 
   --quick                 short cells (0.5 s warm-up + 1.5 s) and fewer samples; whole run < 90 s
-  --variants LIST         comma list of direct, http-http, http-http-full, http-stdio (default: all)
+  --variants LIST         comma list of direct, http-http, http-http-full, http-http-guarded, http-stdio (default: all)
   --scenarios LIST        comma list of echo-100B, echo-64KB                   (default: all)
   --concurrency LIST      comma list of virtual clients per cell               (default: 1,16,64)
   --duration SECONDS      measured window per cell                             (default: 5, quick 1.5)

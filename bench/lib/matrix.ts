@@ -64,7 +64,7 @@ async function startTargets(
         if (v === 'direct') {
           targets.set(v, { url: upstream.url, upstreamPid: upstream.child.pid, dead: deathOf([upstream.child]) });
         } else {
-          const stack = v === 'http-http-full' ? 'full' : 'pass-through';
+          const stack = v === 'http-http-full' ? 'full' : v === 'http-http-guarded' ? 'guarded' : 'pass-through';
           const gw = await startGateway(p, { url: upstream.url }, { cpu, tmpDir, name: v, profileDir, stack });
           started.push(gw.child);
           targets.set(v, {
@@ -125,6 +125,7 @@ async function runCell(
         url: target.url,
         concurrency,
         payloadBytes: SCENARIOS[scenario],
+        ...(v === 'http-http-guarded' ? { sqlPayload: true } : {}),
         warmupMs: opts.warmupMs,
         durationMs: opts.durationMs,
         setupTimeoutMs: SETUP_TIMEOUT_MS,

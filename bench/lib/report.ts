@@ -43,6 +43,8 @@ const TARGETS = {
   ratio: 0.6,
   /** The full reliability stack against pass-through (issue 3). */
   fullRatio: 0.9,
+  /** Guards (schema validation + one SQL guard) against pass-through (issue 10). */
+  guardedRatio: 0.9,
   cpuMsPerCall: 0.15,
   addedP50Ms: 0.3,
   idleKb: 30,
@@ -76,7 +78,17 @@ export function summarize(rows: Row[], cold: ColdStartResult | null, idle: IdleS
     pass: fullRatio === null ? null : fullRatio >= TARGETS.fullRatio,
     ...(h16 && f16 ? { detail: `${f16.callsPerSec} vs ${h16.callsPerSec} calls/s` } : {}),
   });
-  for (const v of ['http-http', 'http-http-full', 'http-stdio'] as const) {
+  const g16 = find(rows, 'http-http-guarded', 'echo-100B', 16);
+  const guardedRatio = h16?.callsPerSec && g16?.callsPerSec ? g16.callsPerSec / h16.callsPerSec : null;
+  figures.push({
+    name: 'guarded calls/s ÷ pass-through (http-http-guarded ÷ http-http: schema validation + SQL guard), echo-100B C16',
+    value: round(guardedRatio, 3),
+    unit: '×',
+    target: `≥ ${TARGETS.guardedRatio}`,
+    pass: guardedRatio === null ? null : guardedRatio >= TARGETS.guardedRatio,
+    ...(h16 && g16 ? { detail: `${g16.callsPerSec} vs ${h16.callsPerSec} calls/s` } : {}),
+  });
+  for (const v of ['http-http', 'http-http-full', 'http-http-guarded', 'http-stdio'] as const) {
     const r = find(rows, v, 'echo-100B', 16);
     const cpu = r?.gatewayCpuMsPerCall ?? null;
     figures.push({

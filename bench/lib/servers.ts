@@ -57,10 +57,17 @@ export async function startHttpUpstream(p: Paths, cpu: number | undefined): Prom
 export type GatewayUpstream = { url: string } | { stdio: true };
 
 /** Which policies the gateway runs: none (pass-through), or the full reliability stack. */
-export type GatewayStack = 'pass-through' | 'full';
+export type GatewayStack = 'pass-through' | 'full' | 'guarded';
 
 /** Every policy off: the gateway only routes and forwards (the baseline the stack is compared to). */
 const PASS_THROUGH_POLICIES = '{ timeoutMs: 0, breaker: { enabled: false }, bulkhead: { enabled: false }, healthCheck: { intervalMs: 0 } }';
+
+/** Guards per stack: schema validation (on by default) off except in the guarded variant, which adds a SQL guard. */
+const GUARDS: Record<GatewayStack, string> = {
+  'pass-through': '{ schema: { enabled: false } }',
+  full: '{ schema: { enabled: false } }',
+  guarded: '{ schema: { enabled: true }, tools: { echo: [{ type: sql, args: [/text] }] } }',
+};
 
 /**
  * The full reliability stack with cache off, as an operator would run it: overall deadline and attempt
@@ -78,8 +85,8 @@ export function gatewayConfig(p: Paths, upstream: GatewayUpstream, stack: Gatewa
   const policies = stack === 'full' ? FULL_POLICIES : PASS_THROUGH_POLICIES;
   const up =
     'url' in upstream
-      ? `{ url: ${q(upstream.url)}, prefix: ""${stack === 'full' ? `, replicas: [{ url: ${q(upstream.url)} }]` : ''}, policies: ${policies} }`
-      : `{ command: ${q(process.execPath)}, args: [${q(p.upstreamStdio)}], prefix: "", policies: ${policies} }`;
+      ? `{ url: ${q(upstream.url)}, prefix: ""${stack === 'full' ? `, replicas: [{ url: ${q(upstream.url)} }]` : ''}, policies: ${policies}, guards: ${GUARDS[stack]} }`
+      : `{ command: ${q(process.execPath)}, args: [${q(p.upstreamStdio)}], prefix: "", policies: ${policies}, guards: ${GUARDS[stack]} }`;
   return ['server: { host: 127.0.0.1, port: 0 }', 'logging: { level: warn }', 'upstreams:', `  bench: ${up}`, ''].join('\n');
 }
 

@@ -68,7 +68,8 @@ async function main(): Promise<void> {
   let firstError: string | null = null;
 
   const client = async (i: number): Promise<void> => {
-    const base = payload(cfg.payloadBytes, i);
+    // The alphabet has no quote or backslash, so the text is one valid string literal.
+    const base = cfg.sqlPayload ? `SELECT '${payload(Math.max(1, cfg.payloadBytes - 10), i)}'` : payload(cfg.payloadBytes, i);
     const s = sessions[i]!;
     let consecutive = 0;
     while (!stopping) {

@@ -8,6 +8,8 @@ export interface LoadCellConfig {
   concurrency: number;
   /** Length of the echo `text` argument in bytes (ASCII). */
   payloadBytes: number;
+  /** Send the echo text as a `SELECT '…'` statement of payloadBytes (the guarded variant's SQL guard parses it). */
+  sqlPayload?: boolean;
   warmupMs: number;
   durationMs: number;
   /** Bound on opening (and on closing) all sessions. */

@@ -5,7 +5,7 @@ import type { DeepReadonly } from './types.js';
 
 // Guards (issue 10): what may pass through a tool. Written globally (`guards`: the schema-validation
 // defaults) and per upstream (`upstreams.X.guards`: schema overrides, and per-tool lists of argument guards,
-// each naming its arguments by JSON pointer). docs/guardrails.md is the guide; ADR 0007 the design.
+// each naming its arguments by JSON pointer). docs/guardrails.md is the guide; docs/adr/0016-guard-framework-and-placement.md the design.
 
 /** enforce: a deny rejects the call; monitor: the decision is logged and published, the call goes on. */
 export const guardMode = () => z.enum(['enforce', 'monitor']);

@@ -45,6 +45,7 @@ export function guardRejected(kind: string, rule: string, reason: string, path: 
  * The guards of one tool route (ARCHITECTURE §1: after authorization, before the deadline, so a refused
  * call costs no upstream capacity and a guard's own I/O is not charged to the tool's deadline). A guard
  * that throws counts as a deny (fail closed). Rejections are the gateway's own: they never reach a breaker.
+ * Design: docs/adr/0016-guard-framework-and-placement.md.
  */
 export function createGuardPolicy(options: GuardPolicyOptions): Policy {
   const before = options.bindings.filter((b) => b.on === 'arguments');

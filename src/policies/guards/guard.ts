@@ -1,4 +1,4 @@
-// The guard framework (issue 10; ADR linked in docs/guardrails.md): one interface every guard implements,
+// The guard framework (issue 10; docs/adr/0016-guard-framework-and-placement.md): one interface every guard implements,
 // so the policy, the CLI (`breakwater guard`) and tests drive schema, SQL, path, URL, code and content guards
 // the same way.
 

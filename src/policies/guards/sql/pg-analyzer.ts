@@ -30,7 +30,7 @@ const READ_STATEMENT = 'SelectStmt';
  * Decides whether one PostgreSQL text is a single read statement, on the server's own grammar
  * (libpg-query 18): the whole tree is walked, so nothing hides in a CTE, a subquery, a cast or a comment.
  * Assumes standard_conforming_strings = on (the default since 9.1); a plain string literal holding a
- * backslash, whose meaning that setting changes, is refused.
+ * backslash, whose meaning that setting changes, is refused. Design: docs/adr/0017-sql-guard-on-the-server-grammar.md.
  */
 export function analyzePostgres(sql: string, policy: SqlPolicy): GuardVerdict {
   let tree: { stmts?: { stmt?: Node }[] };
