@@ -1,5 +1,6 @@
 // In-process cost of each reliability policy on the compiled pipeline (no sockets): CPU µs per call
 // against an instant terminal. Run: `npm run build && node dist/bench/policy-cost.js`.
+import { AccessControl } from '../src/app/access-control.js';
 import { PipelineCompiler } from '../src/app/pipeline-compiler.js';
 import { parseConfig, type BreakwaterConfigInput } from '../src/config/index.js';
 import { silentLogger, systemClock } from '../src/core/index.js';
@@ -25,14 +26,34 @@ const SCOPES: Record<string, Scope> = {
   },
 };
 
+// Access policies (issue 9) in front of an otherwise bare route: ten authorization rules (the route's own rule
+// decides with a CEL condition on an argument), and a rate limit on four scopes (one GCRA acquire).
+const TEN_RULES = [
+  ...Array.from({ length: 8 }, (_, i) => ({ id: `r${i}`, action: 'allow' as const, roles: [`role${i}`], tools: [`other${i}__*`] })),
+  { id: 'echo', action: 'allow' as const, tools: ['echo'], when: 'args.n <= 10' },
+  { id: 'rest', action: 'deny' as const, tools: ['*'] },
+];
+const ACCESS: Record<string, Partial<BreakwaterConfigInput>> = {
+  'authorization (10 rules, CEL)': { authorization: { default: 'deny', rules: TEN_RULES } },
+  'rate limit (4 scopes)': {
+    rateLimits: {
+      principal: { perSecond: 1e9, burst: 1e6 },
+      principalTool: { perSecond: 1e9, burst: 1e6 },
+      upstream: { perSecond: 1e9 },
+      global: { perSecond: 1e9 },
+    },
+  },
+};
+
 const route = { upstream: 'up', kind: 'tool', name: 'echo', target: 'echo' } as const;
+const principal = { id: 'a', kind: 'anonymous', roles: [] } as const;
 const ctx = (): CallContext => ({
   requestId: 'r',
   rpcId: 1,
   method: 'tools/call',
   route,
-  params: {},
-  principal: { id: 'a', kind: 'anonymous', roles: [] },
+  params: { arguments: { n: 1 } },
+  principal,
   era: 'legacy',
   sessionId: undefined,
   signal: new AbortController().signal,
@@ -44,12 +65,18 @@ const ctx = (): CallContext => ({
 });
 
 const rows: string[] = [];
-for (const [name, policies] of Object.entries(SCOPES)) {
-  const { config } = parseConfig({ upstreams: { up: { url: 'http://127.0.0.1:1/mcp', policies } } }, '<policy-cost>');
+const cases: [string, Scope, Partial<BreakwaterConfigInput>][] = [
+  ...Object.entries(SCOPES).map(([name, policies]): [string, Scope, Partial<BreakwaterConfigInput>] => [name, policies, {}]),
+  ...Object.entries(ACCESS).map(([name, extra]): [string, Scope, Partial<BreakwaterConfigInput>] => [name, OFF, extra]),
+];
+for (const [name, policies, extra] of cases) {
+  const { config } = parseConfig({ ...extra, upstreams: { up: { url: 'http://127.0.0.1:1/mcp', policies } } }, '<policy-cost>');
+  const access = new AccessControl(config);
   const compiler = new PipelineCompiler(config, async () => ({ content: [] }), {
     clock: systemClock,
     log: silentLogger,
     toolAnnotations: () => undefined,
+    front: (r) => access.policiesFor(r),
   });
   const next = compiler.forRoute(route);
   for (let i = 0; i < 20_000; i++) await next(ctx());
