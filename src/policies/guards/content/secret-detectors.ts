@@ -11,6 +11,8 @@ export const SECRET_KINDS: readonly SecretKind[] = [
 ]; // prettier-ignore
 
 interface Detector {
+  /** A cheap test the text must pass before the pattern runs (most texts hold no `@`, `eyJ`, `AKIA`, …). */
+  readonly hint: string | RegExp;
   readonly pattern: RegExp;
   /** A second look at a match (checksum, structure) that keeps look-alikes out. */
   readonly valid?: (match: string) => boolean;
@@ -23,26 +25,34 @@ interface Detector {
  */
 export const DETECTORS: Readonly<Record<SecretKind, Detector>> = {
   'private-key': {
+    hint: 'PRIVATE KEY',
     pattern:
       /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----|$)/g,
   },
-  jwt: { pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g, valid: jwtHeader },
-  'aws-access-key': { pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b/g },
+  jwt: { hint: 'eyJ', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/g, valid: jwtHeader },
+  'aws-access-key': { hint: /A(?:KIA|SIA|BIA|CCA|3T)/, pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16}\b/g },
   'aws-secret-key': {
+    hint: /secret/i,
     pattern: /(?<=\baws_?secret_?(?:access_?)?key\b["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi,
   },
-  'gcp-api-key': { pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
-  'azure-storage-key': { pattern: /(?<=AccountKey=)[A-Za-z0-9+/]{86}==/g },
-  'github-token': { pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b/g },
-  'gitlab-token': { pattern: /\bglpat-[A-Za-z0-9_-]{20}\b/g },
-  'slack-token': { pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g },
-  'slack-webhook': { pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/[A-Za-z0-9]{20,}/g },
-  'stripe-key': { pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,}\b/g },
-  'anthropic-key': { pattern: /\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}/g },
-  'openai-key': { pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}|\bsk-proj-[A-Za-z0-9_-]{80,}/g },
-  'npm-token': { pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
-  'card-number': { pattern: /(?<![\d.-])(?:\d[ -]?){12,18}\d(?![\d-])/g, valid: cardNumber },
-  email: { pattern: /\b[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b/g },
+  'gcp-api-key': { hint: 'AIza', pattern: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
+  'azure-storage-key': { hint: 'AccountKey=', pattern: /(?<=AccountKey=)[A-Za-z0-9+/]{86}==/g },
+  'github-token': { hint: /gh[pousr]_|github_pat_/, pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{82})\b/g },
+  'gitlab-token': { hint: 'glpat-', pattern: /\bglpat-[A-Za-z0-9_-]{20}\b/g },
+  'slack-token': { hint: 'xox', pattern: /\bxox[abposre]-[A-Za-z0-9-]{10,}/g },
+  'slack-webhook': {
+    hint: 'hooks.slack.com',
+    pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/[A-Za-z0-9]{20,}/g,
+  },
+  'stripe-key': { hint: /[sr]k_(?:live|test)_/, pattern: /\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{24,}\b/g },
+  'anthropic-key': { hint: 'sk-ant-', pattern: /\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}/g },
+  'openai-key': {
+    hint: 'sk-',
+    pattern: /\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}|\bsk-proj-[A-Za-z0-9_-]{80,}/g,
+  },
+  'npm-token': { hint: 'npm_', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
+  'card-number': { hint: /\d{4}/, pattern: /(?<![\d.-])(?:\d[ -]?){12,18}\d(?![\d-])/g, valid: cardNumber },
+  email: { hint: '@', pattern: /\b[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24}\b/g },
 };
 
 /** A card number: 13–19 digits (separators one kind only), a known network prefix, the Luhn checksum. */

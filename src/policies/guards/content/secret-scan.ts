@@ -12,7 +12,8 @@ export function scanSecrets(text: string, kinds: ReadonlySet<SecretKind>): Secre
   const found: SecretMatch[] = [];
   for (const kind of SECRET_KINDS) {
     if (!kinds.has(kind)) continue;
-    const { pattern, valid } = DETECTORS[kind];
+    const { hint, pattern, valid } = DETECTORS[kind];
+    if (typeof hint === 'string' ? !text.includes(hint) : !hint.test(text)) continue;
     pattern.lastIndex = 0;
     let m: RegExpExecArray | null;
     while ((m = pattern.exec(text)) !== null) {
