@@ -5,6 +5,7 @@ import { createUpstreamConnection, type Connection, type UpstreamConnection } fr
 import type { CommandOutput } from './check-config.js';
 import { num, str, type CommandDefinition, type CommandIo, type ParsedCommand } from './command.js';
 import { warningsFor, type UpstreamFacts } from './doctor-checks.js';
+import { securityFindings } from './doctor-security.js';
 import { invoke } from './invoke.js';
 import { secretOpener } from '../app/secret-wiring.js';
 const MAX_TOOL_PAGES = 20;
@@ -20,7 +21,7 @@ export const command: CommandDefinition = {
     config: { type: 'string', short: 'c', value: 'FILE', help: 'the config file (same as FILE)', default: 'breakwater.yaml' },
     timeout: { type: 'string', value: 'MS', kind: 'ms', help: 'how long each upstream may take to start', default: '15000' },
   },
-  exitCodes: { 1: 'an upstream needs attention (warnings listed)', 2: 'the config cannot be loaded, or a usage error' },
+  exitCodes: { 1: 'an upstream needs attention (warnings listed), or a high-severity security finding', 2: 'the config cannot be loaded, or a usage error' },
   run: (args, io) => doctor(args, io),
 };
 
@@ -57,8 +58,13 @@ async function doctor(args: ParsedCommand, io: CommandIo): Promise<number> {
       out.stdout.write(`  warning: ${w}\n`);
     }
   }
+  // Exposure of the listener (authentication, TLS, key files, rate limits): a high finding fails the run.
+  const findings = securityFindings(loaded.config, file);
+  for (const f of findings) out.stdout.write(`security [${f.severity}]: ${f.message}\n  fix: ${f.fix}\n`);
+  const high = findings.filter((f) => f.severity === 'high').length;
   out.stdout.write(`${file}: ${facts.length} upstream${facts.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
-  return warnings > 0 ? 1 : 0;
+  if (findings.length > 0) out.stdout.write(`${file}: ${findings.length} security finding${findings.length === 1 ? '' : 's'}, ${high} high\n`);
+  return warnings > 0 || high > 0 ? 1 : 0;
 }
 
 function summary(f: UpstreamFacts): string {
