@@ -1,7 +1,5 @@
-import { cliLogger, LOG_OPTIONS } from './cli-logger.js';
 import { num, str, type CommandDefinition } from './command.js';
-import { runGateway } from './run-gateway.js';
-import { CONFIG_OPTION, loadServeConfig, serveConfigFile } from './serve-config.js';
+import { CONFIG_OPTION, LOG_OPTIONS } from './common-options.js';
 
 const DEFAULT_WAIT_READY_MS = 30_000;
 
@@ -31,6 +29,12 @@ export const command: CommandDefinition = {
     130: 'stopped by a second Ctrl-C (forced, no drain)',
   },
   run: async (args, io) => {
+    // Loaded here, not at the top: --help and argument errors must not pay for loading the gateway.
+    const [{ loadServeConfig, serveConfigFile }, { cliLogger }, { runGateway }] = await Promise.all([
+      import('./serve-config.js'),
+      import('./cli-logger.js'),
+      import('./run-gateway.js'),
+    ]);
     const config = loadServeConfig(args, io);
     const log = cliLogger(config.logging.level, str(args, 'log-format'));
     const wait = args.values['wait-ready'];

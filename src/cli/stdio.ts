@@ -1,9 +1,5 @@
-import { Gateway } from '../app/index.js';
-import { stdioPrincipal } from '../app/auth-wiring.js';
-import { StdioServer } from '../transport/stdio/stdio-server.js';
-import { cliLogger, LOG_OPTIONS } from './cli-logger.js';
 import { str, type CommandDefinition } from './command.js';
-import { CONFIG_OPTION, loadServeConfig } from './serve-config.js';
+import { CONFIG_OPTION, LOG_OPTIONS } from './common-options.js';
 
 /** `breakwater stdio`: the gateway as a stdio server for desktop clients; stdout carries the protocol, logs go to stderr. */
 export const command: CommandDefinition = {
@@ -15,6 +11,14 @@ export const command: CommandDefinition = {
   examples: ['breakwater stdio --config /path/to/breakwater.yaml'],
   exitCodes: { 1: 'the config is invalid', 2: 'usage error, or no config file found' },
   run: async (args, io) => {
+    // Loaded here, not at the top: --help and argument errors must not pay for loading the gateway.
+    const [{ Gateway }, { stdioPrincipal }, { StdioServer }, { cliLogger }, { loadServeConfig }] = await Promise.all([
+      import('../app/index.js'),
+      import('../app/auth-wiring.js'),
+      import('../transport/stdio/stdio-server.js'),
+      import('./cli-logger.js'),
+      import('./serve-config.js'),
+    ]);
     const config = loadServeConfig(args, io);
     // JSON unless asked: desktop clients keep stderr in log files, where colour codes would only clutter.
     const log = cliLogger(config.logging.level, str(args, 'log-format') ?? 'json');
