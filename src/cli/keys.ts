@@ -3,6 +3,7 @@ import type { ApiKeyRecord, KeyStore } from '../store/key-store.js';
 import { SqliteKeyStore } from '../store/sqlite/sqlite-key-store.js';
 import { issueApiKey } from '../transport/auth/index.js';
 import { CliError, str, type CommandDefinition, type CommandIo } from './command.js';
+import { secretOpener } from '../app/secret-wiring.js';
 
 const ACTIONS = ['create', 'list', 'revoke', 'rotate', 'blocks', 'unblock'];
 
@@ -60,7 +61,7 @@ export const command: CommandDefinition = {
 
 function load(file: string, io: CommandIo): BreakwaterConfig {
   try {
-    return loadConfig(file, io.env).config;
+    return loadConfig(file, io.env, { secrets: secretOpener }).config;
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`${file}: invalid config (breakwater check-config ${file} lists the problems)`);
     throw err;

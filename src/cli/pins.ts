@@ -4,6 +4,7 @@ import { ConfigError, formatProblem, loadConfig, storagePath, type BreakwaterCon
 import { approvePin, pinDiff, rejectPin, short, type PinRecord, type PinStore } from '../policies/pinning/index.js';
 import { SqlitePinStore } from '../store/sqlite/sqlite-pin-store.js';
 import { CliError, str, type CommandDefinition, type CommandIo } from './command.js';
+import { secretOpener } from '../app/secret-wiring.js';
 
 /**
  * `breakwater pins list|diff|approve|reject [UPSTREAM [TOOL]]`: the tool-definition pins of a gateway's
@@ -49,7 +50,7 @@ export const command: CommandDefinition = {
 
 function load(file: string, io: CommandIo): BreakwaterConfig {
   try {
-    return loadConfig(file, io.env).config;
+    return loadConfig(file, io.env, { secrets: secretOpener }).config;
   } catch (err) {
     if (err instanceof ConfigError)
       throw new CliError(
