@@ -22,6 +22,8 @@ const CACHE_ENTRIES = 1024;
  */
 export function createSqlGuard(config: SqlGuardConfig): Guard {
   const pg = config.dialect === 'postgresql';
+  // Start loading the WebAssembly parser now (config load), not on the first call.
+  if (pg) void loadPostgresParser().catch(() => {});
   const policy = sqlPolicy(pg ? PG_READ_FUNCTIONS : LITE_READ_FUNCTIONS[config.dialect as 'mysql' | 'sqlite'], config);
   const cache = new Map<string, GuardVerdict>();
   const analyze = (sql: string): GuardVerdict =>
