@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
+import { auditSchema } from './audit-schema.js';
 import { authorizationSchema } from './authorization-schema.js';
 import { adminSchema, observabilitySchema } from './observability-schema.js';
 import { guardsDefaultsSchema } from './guards-schema.js';
 import { resolvedPolicyScopeSchema } from './policy-schema.js';
+import { secretsSchema } from './secrets-schema.js';
 import { pinningSchema } from './pinning-schema.js';
 import { authSchema, checkAnonymousBind, edgeSchema, tlsSchema } from './auth-schema.js';
 import { bool, int, ms, positiveMs, text, UPSTREAM_NAME } from './primitives.js';
@@ -112,6 +114,8 @@ const storage = z.strictObject({
 const fields = z.strictObject({
   server: server.prefault({}),
   storage: storage.prefault({}),
+  secrets: secretsSchema.prefault({}),
+  audit: auditSchema.prefault({}),
   logging: logging.prefault({}),
   admin: adminSchema.prefault({}),
   observability: observabilitySchema.prefault({}),
