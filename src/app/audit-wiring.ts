@@ -41,7 +41,7 @@ export function auditKey(location: SecretStoreLocation, name: string, create: bo
 }
 
 /**
- * Builds the audit (ADR 0010) when `audit.enabled`: the SQLite log in `storage.dir`/audit.db (start-up
+ * Builds the audit (ADR 0019) when `audit.enabled`: the SQLite log in `storage.dir`/audit.db (start-up
  * reconciliation of the previous run happens as it opens), the writer listening to the channels, and the
  * gate policy placed first in every pipeline. Throws (the gateway does not start) when the log or the
  * checkpoint key cannot be opened: an audit that was asked for is never silently absent.

@@ -30,7 +30,7 @@ export interface PipelineCompilerOptions {
   readonly toolDefinition?: ToolDefinitionSource;
   /** Where guard decisions are published (the gateway's `guard` channel). */
   readonly guardEvents?: GuardEventSink;
-  /** The outermost policy of every route: the audit gate (ADR 0010), before even the rate limit. */
+  /** The outermost policy of every route: the audit gate (ADR 0019), before even the rate limit. */
   readonly first?: Policy;
   /** The policies in front of every route: rate limit, then authorization (AccessControl.policiesFor). */
   readonly front?: (route: Route) => readonly Policy[];

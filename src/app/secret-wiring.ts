@@ -15,7 +15,7 @@ export function keySource(where: SecretStoreLocation): KeySource {
   return { env, file: file === undefined ? undefined : isAbsolute(file) ? file : resolve(base, file) };
 }
 
-/** Opens the SQLite secret store a config names (ADR 0007); the keyring is re-read on every operation. */
+/** Opens the SQLite secret store a config names (ADR 0018); the keyring is re-read on every operation. */
 export function openSecretStore(where: SecretStoreLocation): SecretStore {
   const file = storagePath({ storage: { dir: where.storageDir } } as BreakwaterConfig, where.file, SECRETS_DB);
   const source = keySource(where);

@@ -15,7 +15,7 @@ import { CliError, num, str, type CommandDefinition, type CommandIo } from './co
 
 /**
  * `breakwater audit tail|search|verify|export`: reads the audit log of a config (`storage.dir`/audit.db),
- * also while the gateway runs (SQLite WAL readers never block the writer). See ADR 0010.
+ * also while the gateway runs (SQLite WAL readers never block the writer). See ADR 0019.
  */
 export const command: CommandDefinition = {
   description:

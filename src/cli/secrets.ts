@@ -9,7 +9,7 @@ export const secretInput: { current: SecretInput } = { current: {} };
 
 /**
  * `breakwater secrets set|list|rm|rotate [NAME]`: the encrypted secret store of a config (its
- * `storage.dir`/secrets.db), for `${secret:NAME}` references. See ADR 0009.
+ * `storage.dir`/secrets.db), for `${secret:NAME}` references. See ADR 0018.
  */
 export const command: CommandDefinition = {
   description:

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, int, positiveMs, text } from './primitives.js';
 
-// `audit`: the tamper-evident audit log (ADR 0008). Off by default so a laptop demo needs no master key;
+// `audit`: the tamper-evident audit log (ADR 0019). Off by default so a laptop demo needs no master key;
 // `breakwater doctor` flags it off (or fail-open) on a shared deployment.
 export const auditSchema = z.strictObject({
   enabled: bool().default(false),

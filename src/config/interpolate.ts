@@ -57,7 +57,7 @@ export function interpolate(root: unknown, env: Env, options: { bare?: boolean; 
     return out;
   };
 
-  // `${secret:NAME}` (ADR 0007): resolved from the encrypted store at load; the path joins `secret` so no
+  // `${secret:NAME}` (ADR 0018): resolved from the encrypted store at load; the path joins `secret` so no
   // message ever echoes the value.
   const resolveSecret = (name: string, path: PathSegment[], whole: string): string => {
     if (!options.secret) {

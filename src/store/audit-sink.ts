@@ -42,7 +42,7 @@ export interface AuditDenial {
 }
 
 /**
- * The AuditSink port (ARCHITECTURE §2, ADR 0008): an append-only, hash-chained log. begin() resolves once
+ * The AuditSink port (ARCHITECTURE §2, ADR 0019): an append-only, hash-chained log. begin() resolves once
  * the record is durable (committed), so the caller may then go upstream; end() and denial() are batched.
  */
 export interface AuditSink {

@@ -22,7 +22,7 @@ const REFUSALS = new Set(['GW_RATE_LIMITED', 'GW_GUARD_REJECTED', 'GW_TOOL_BLOCK
 const MAX_DECISIONS = 10_000;
 
 /**
- * Turns calls into audit records (ADR 0008): the audit gate's recorder. The deciding authorization rule,
+ * Turns calls into audit records (ADR 0019): the audit gate's recorder. The deciding authorization rule,
  * or the limit or guard that refused, comes from the observability channels and joins the final record.
  * Authentication failures at the edge become denial records.
  */

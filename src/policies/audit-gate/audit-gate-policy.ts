@@ -21,7 +21,7 @@ export interface AuditGateOptions {
 }
 
 /**
- * The audit gate (ADR 0008), first in every chain: a call goes further only once its "begin" record is
+ * The audit gate (ADR 0019), first in every chain: a call goes further only once its "begin" record is
  * committed, so a call that reached an upstream always has a record that survives a crash; its final
  * record follows on every path out. Fail-closed by default: GW_AUDIT_UNAVAILABLE, nothing sent upstream.
  */

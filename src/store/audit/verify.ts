@@ -18,7 +18,7 @@ const MAX_PROBLEMS = 50;
 /**
  * Checks the chain (every hash, every link, no gap in the sequence), every checkpoint's signature, the
  * head file (truncation below the last checkpoint, or a rewritten checkpoint), and that each call has at
- * most one final record and every final record has its begin (ADR 0008).
+ * most one final record and every final record has its begin (ADR 0019).
  */
 export function verifyRows(rows: Iterable<AuditRow>, key: Buffer | undefined, head: Head | undefined): VerifyReport {
   const problems: string[] = [];

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-/** AES-256-GCM with a 12-byte random nonce and a 16-byte tag (NIST SP 800-38D; see ADR 0007). */
+/** AES-256-GCM with a 12-byte random nonce and a 16-byte tag (NIST SP 800-38D; see ADR 0018). */
 export interface Sealed {
   readonly nonce: Buffer;
   readonly ciphertext: Buffer;

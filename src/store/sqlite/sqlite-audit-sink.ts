@@ -43,7 +43,7 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS audit (
 export const headFile = (dbFile: string): string => `${dbFile}.head`;
 
 /**
- * The audit log in SQLite, WAL mode (ADR 0008). Records are chained by hash and written in batches, one
+ * The audit log in SQLite, WAL mode (ADR 0019). Records are chained by hash and written in batches, one
  * transaction per event-loop turn: begin() resolves when its batch commits (a committed WAL transaction
  * survives a process crash), end() and denial() ride along. At open, begins of the previous run without a
  * final record get an `interrupted` one, then a signed `start` checkpoint.

@@ -22,7 +22,7 @@ const dataAad = (name: string, version: number) => `breakwater-secret|v1|${name}
 const wrapAad = (name: string, version: number, kid: string) => `breakwater-dek|v1|${name}|${version}|${kid}`;
 
 /**
- * Envelope encryption in SQLite (ADR 0007): each secret has its own random data key (AES-256-GCM), stored
+ * Envelope encryption in SQLite (ADR 0018): each secret has its own random data key (AES-256-GCM), stored
  * wrapped by a master key named by its id. Rotation re-wraps data keys only: cheap, online, per row.
  */
 export class SqliteSecretStore implements SecretStore {
