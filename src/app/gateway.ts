@@ -21,7 +21,8 @@ import { AccessControl } from './access-control.js';
 import { stdioPrincipal, wireAuth, type AuthSetup } from './auth-wiring.js';
 import { deliverSessionLog, Isolation } from './isolation.js';
 import type { Channels } from '../observability/index.js';
-import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession } from './observability-wiring.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession, type AttemptHooks } from './observability-wiring.js';
 import { gatewayState } from './gateway-state.js';
 import { Operations } from './operations.js';
 import { createPinning, watchPins, type PinningSetup } from './pinning-wiring.js';
@@ -37,6 +38,8 @@ export interface GatewayOptions {
   readonly config: BreakwaterConfig;
   readonly log: Logger;
   readonly clock?: Clock;
+  /** Where spans go instead of OTLP/HTTP when tracing is on (tests: an in-memory exporter). */
+  readonly spanExporter?: SpanExporter;
   /** The config file the config came from: relative `storage.dir` is resolved from its folder (default: the cwd). */
   readonly configFile?: string;
   /** Tool pins (tests); default: SQLite in `storage.dir`/pins.db when pinning is enabled. */
@@ -74,6 +77,7 @@ export class Gateway {
   #instructionsCache: { key: string; tools: NamedRouteTable; prompts: NamedRouteTable; value: string | undefined } | undefined;
   readonly #unwire: () => void;
   readonly #unobserve: () => void;
+  readonly #attemptHooks: AttemptHooks = {};
   /** Tool-definition pinning (rug-pull protection), when enabled. */
   readonly pins: PinningSetup | undefined;
   /** The audit log and its gate (ADR 0010), when `audit.enabled`. */
@@ -117,6 +121,7 @@ export class Gateway {
         ),
         this.channels,
         clock,
+        this.#attemptHooks,
       ),
       { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator), front: (route) => this.access.policiesFor(route), ...(this.audit && { first: this.audit.gate }) },
     );
@@ -164,7 +169,15 @@ export class Gateway {
       sessions: () => this.layer.sessions,
       cache: () => (typeof cacheStore.bytes === 'number' ? { bytes: cacheStore.bytes, entries: cacheStore.size ?? 0 } : undefined),
     });
-    this.operations = new Operations({ config, log, channels: this.channels, state, readiness: () => this.readiness() });
+    this.operations = new Operations({
+      config,
+      log,
+      channels: this.channels,
+      state,
+      readiness: () => this.readiness(),
+      attemptHooks: this.#attemptHooks,
+      ...(options.spanExporter && { spanExporter: options.spanExporter }),
+    });
   }
 
   /** Starts upstreams and the aggregate (and, unless `listen` is false, the HTTP listener). */

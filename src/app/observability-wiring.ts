@@ -3,6 +3,7 @@ import { LogThrottle } from '../core/index.js';
 import { GatewayError, UpstreamRpcError } from '../errors/index.js';
 import { createChannels, type Channels } from '../observability/index.js';
 import type { Next } from '../pipeline/index.js';
+import type { AttemptTracer } from '../observability/tracing/index.js';
 import type { LegacySession } from '../session/index.js';
 import type { UpstreamConnection } from '../upstream/index.js';
 import type { ResilienceRegistry, UpstreamResilience } from './upstream-resilience.js';
@@ -33,22 +34,27 @@ export function errorCodeOf(err: unknown): string {
 /**
  * Wraps the pipeline's terminal step (one upstream attempt) to time it: the time is added to
  * `ctx.state.upstreamMs` (call end reports gateway-added time from it) and an `attempt` event is
- * published when someone listens. Two clock reads per attempt; nothing else when nobody subscribes.
+ * published when someone listens; with tracing on, the attempt runs in a client span. Two clock reads per
+ * attempt; nothing else when nobody subscribes.
  */
-export function observeAttempts(terminal: Next, channels: Channels, clock: Clock): Next {
+export function observeAttempts(terminal: Next, channels: Channels, clock: Clock, hooks: AttemptHooks = {}): Next {
   const { attempt, callEnd } = channels;
   return async (ctx) => {
     if (!attempt.active && !callEnd.active) return terminal(ctx);
+    // Tracing on: the attempt's client span, whose context dispatch sends upstream (`_meta`, HTTP headers).
+    const span = hooks.tracer?.startAttempt(ctx.requestId, ctx.route.upstream, ctx.replica ?? 0, ctx.state.attempts + 1);
     const started = clock.now();
     let error: unknown;
     try {
-      return await terminal(ctx);
+      return await terminal(span === undefined ? ctx : { ...ctx, traceCarrier: span.carrier });
     } catch (err) {
       error = err;
       throw err;
     } finally {
       const durationMs = clock.now() - started;
       ctx.state.upstreamMs = (ctx.state.upstreamMs ?? 0) + durationMs;
+      const errorCode = error === undefined ? undefined : errorCodeOf(error);
+      span?.end(errorCode);
       if (attempt.active)
         attempt.publish({
           requestId: ctx.requestId,
@@ -57,10 +63,15 @@ export function observeAttempts(terminal: Next, channels: Channels, clock: Clock
           attempt: ctx.state.attempts,
           outcome: error === undefined ? 'ok' : 'error',
           durationMs,
-          ...(error !== undefined && { errorCode: errorCodeOf(error) }),
+          ...(errorCode !== undefined && { errorCode }),
         });
     }
   };
+}
+
+/** Per-attempt hooks the operations side fills in after the pipelines exist (tracing). */
+export interface AttemptHooks {
+  tracer?: AttemptTracer;
 }
 
 /**

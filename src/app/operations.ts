@@ -5,7 +5,11 @@ import { subscribeAccessLog } from '../observability/access-log.js';
 import type { Channels } from '../observability/index.js';
 import { createLogger } from '../observability/logger.js';
 import { createGatewayMetrics, type GatewayMetrics, type GatewayStateSource } from '../observability/metrics/index.js';
+import type { GatewayTracing } from '../observability/tracing/index.js';
+import type { SpanExporter } from '@opentelemetry/sdk-trace';
 import { Readiness } from './gateway-state.js';
+import type { AttemptHooks } from './observability-wiring.js';
+import { VERSION } from './version.js';
 
 /** What the operations side reads from the gateway. */
 export interface OperationsDeps {
@@ -15,6 +19,10 @@ export interface OperationsDeps {
   readonly state: GatewayStateSource;
   /** The gateway's `/readyz` verdict and details (shared by the MCP port and the admin listener). */
   readonly readiness: () => { ready: boolean; details: Record<string, unknown> };
+  /** Filled with the tracer when tracing is on (the attempt observer reads it). */
+  readonly attemptHooks: AttemptHooks;
+  /** Where spans go instead of OTLP/HTTP (tests: an in-memory exporter). */
+  readonly spanExporter?: SpanExporter;
 }
 
 /**
@@ -26,6 +34,7 @@ export class Operations {
   readonly readiness: Readiness;
   readonly metrics: GatewayMetrics | undefined;
   #admin: AdminServer | undefined;
+  #tracing: GatewayTracing | undefined;
   #offs: (() => void)[] = [];
 
   constructor(private readonly deps: OperationsDeps) {
@@ -33,6 +42,11 @@ export class Operations {
     this.readiness = new Readiness(config, state);
     const m = config.observability.metrics;
     this.metrics = m.enabled && config.admin.enabled ? createGatewayMetrics(channels, state, m) : undefined;
+  }
+
+  /** The tracer, once started (observability.tracing.enabled). */
+  get tracing(): GatewayTracing | undefined {
+    return this.#tracing;
   }
 
   /** The admin listener, once started (admin.enabled). */
@@ -46,6 +60,7 @@ export class Operations {
    */
   async start(stdoutIsProtocol: boolean): Promise<void> {
     const { config, log, channels } = this.deps;
+    await this.#startTracing();
     const access = config.observability.accessLog;
     if (access.enabled) {
       const sinks = [
@@ -86,9 +101,36 @@ export class Operations {
     this.#admin = admin;
   }
 
-  /** Stops the admin listener and every subscriber. */
+  /**
+   * Tracing, loaded only when on (the OpenTelemetry SDK stays out of the process otherwise): its own
+   * provider, OTLP/HTTP to `observability.tracing.endpoint`.
+   */
+  async #startTracing(): Promise<void> {
+    const t = this.deps.config.observability.tracing;
+    if (!t.enabled) return;
+    const { createGatewayTracing } = await import('../observability/tracing/index.js');
+    const exporter =
+      this.deps.spanExporter ??
+      new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter({ url: t.endpoint, headers: { ...t.headers } });
+    this.#tracing = createGatewayTracing(this.deps.channels, {
+      serviceName: t.serviceName,
+      serviceVersion: VERSION,
+      sampleRatio: t.sampleRatio,
+      exporter,
+      simple: this.deps.spanExporter !== undefined,
+    });
+    this.deps.attemptHooks.tracer = this.#tracing;
+  }
+
+  /** Stops the admin listener and every subscriber (pending spans are flushed). */
   async stop(): Promise<void> {
     for (const off of this.#offs.splice(0)) off();
+    delete this.deps.attemptHooks.tracer;
+    await this.#tracing
+      ?.shutdown()
+      .catch((err: unknown) =>
+        this.deps.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'trace export at shutdown failed'),
+      );
     this.metrics?.close();
     this.readiness.close();
     await this.#admin?.close();

@@ -42,6 +42,10 @@ export const observabilitySchema = z.strictObject({
       // Fraction of calls without a sampled parent that are recorded (parent-based otherwise).
       sampleRatio: num(0, 1).default(1),
     })
+    .refine((t) => !t.enabled || t.endpoint !== undefined, {
+      error: 'observability.tracing.endpoint is required when tracing is enabled (e.g. http://127.0.0.1:4318/v1/traces)',
+      path: ['endpoint'],
+    })
     .prefault({}),
 });
 

@@ -26,7 +26,14 @@ export type CallOutcome = 'ok' | 'tool-error' | 'upstream-error' | 'gateway-erro
 export interface CallStartEvent extends CallTarget {
   /** Monotonic ms (Clock.now()). */
   readonly at: number;
+  /** The caller's JSON-RPC id (`jsonrpc.request.id` on spans). */
+  readonly rpcId?: string | number;
+  /** The caller's W3C trace context (`traceparent`, `tracestate`, `baggage` from `_meta` or HTTP headers). */
+  readonly trace?: TraceCarrier;
 }
+
+/** W3C trace context as text-map entries (what a `_meta` or an HTTP request carries). */
+export type TraceCarrier = Readonly<Record<string, string>>;
 
 export interface CallEndEvent extends CallTarget {
   readonly at: number;

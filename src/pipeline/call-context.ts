@@ -78,6 +78,8 @@ export interface CallContext {
   readonly replica?: number;
   /** Per-attempt progress hook: a per-attempt timer may extend on progress. */
   readonly onProgress?: () => void;
+  /** W3C trace context of this attempt (the gateway's client span): dispatch sends it in `_meta` and HTTP headers. */
+  readonly traceCarrier?: Readonly<Record<string, string>>;
 }
 
 /** A JSON-RPC result object. */

@@ -74,13 +74,17 @@ function attemptOptions(ctx: CallContext, modernUpstream: boolean): UpstreamRequ
   const { caller, state, progressToken } = ctx;
   const logLevel = caller.logLevel;
   const declarations = modernUpstream ? ctx.mcpParams : undefined;
-  const headers = declarations === undefined ? undefined : mcpParamHeaders(declarations, ctx.params.arguments);
+  const paramHeaders = declarations === undefined ? undefined : mcpParamHeaders(declarations, ctx.params.arguments);
+  // The gateway's client span (tracing on): its W3C context goes in `_meta` to every upstream, and in headers over HTTP.
+  const trace = ctx.traceCarrier;
+  const headers = trace === undefined ? paramHeaders : { ...paramHeaders, ...trace };
   // A modern upstream learns client capabilities per request: declare the caller's, so the upstream
   // never asks for input the caller cannot give (it answers -32021 itself instead).
   const meta: Record<string, unknown> | undefined =
-    logLevel === undefined && !modernUpstream
+    logLevel === undefined && !modernUpstream && trace === undefined
       ? undefined
       : {
+          ...trace,
           ...(logLevel !== undefined && { [META.logLevel]: logLevel }),
           ...(modernUpstream && { [META.clientCapabilities]: caller.capabilities }),
         };

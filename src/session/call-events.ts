@@ -1,5 +1,5 @@
 import { GatewayError, UpstreamRpcError } from '../errors/index.js';
-import type { CallEndEvent, CallOutcome, CallTarget, Channels } from '../observability/index.js';
+import type { CallEndEvent, CallOutcome, CallTarget, Channels, TraceCarrier } from '../observability/index.js';
 import type { CallContext, CallResult } from '../pipeline/index.js';
 
 /** The target every call event names, from the call's context. */
@@ -33,6 +33,26 @@ export function callOutcome(
     return { outcome: err.upstreamFault ? 'upstream-error' : 'gateway-error', errorCode: err.code };
   }
   return { outcome: signal.aborted ? 'cancelled' : 'gateway-error', errorCode: 'GW_INTERNAL' };
+}
+
+const TRACE_KEYS = ['traceparent', 'tracestate', 'baggage'] as const;
+
+/** The caller's W3C trace context from `params._meta` (the HTTP transport copies its headers there). */
+export function traceOf(params: CallContext['params']): TraceCarrier | undefined {
+  const meta = params._meta;
+  if (typeof meta !== 'object' || meta === null) return undefined;
+  let out: Record<string, string> | undefined;
+  for (const key of TRACE_KEYS) {
+    const v = (meta as Record<string, unknown>)[key];
+    if (typeof v === 'string' && v.length <= 8192) (out ??= {})[key] = v;
+  }
+  return out;
+}
+
+/** Publishes call start (the caller checked `callStart.active`). */
+export function publishCallStart(channels: Channels, ctx: CallContext, at: number): void {
+  const trace = traceOf(ctx.params);
+  channels.callStart.publish({ ...callTarget(ctx), at, rpcId: ctx.rpcId, ...(trace !== undefined && { trace }) });
 }
 
 /** Publishes call end (the caller checked `callEnd.active`). */

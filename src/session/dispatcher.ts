@@ -9,7 +9,7 @@ import type { Channels } from '../observability/index.js';
 import type { Aggregator } from '../router/index.js';
 import { callerChannel } from './caller-channel.js';
 import type { CallerLists, ServedList } from './caller-lists.js';
-import { callTarget, publishCallEnd } from './call-events.js';
+import { publishCallEnd, publishCallStart } from './call-events.js';
 import { listPage } from './list-page.js';
 import type { CallerScope } from './caller-scope.js';
 import { GATEWAY_CAPABILITIES, tasksRefused, type GatewayInfo } from './gateway-info.js';
@@ -235,7 +235,7 @@ export class Dispatcher {
     };
     const started = clock.now();
     const ch = this.#deps.channels;
-    if (ch?.callStart.active) ch.callStart.publish({ ...callTarget(ctx), at: started });
+    if (ch?.callStart.active) publishCallStart(ch, ctx, started);
     try {
       const result = await this.#deps.pipelines.forRoute(route)(ctx);
       if (this.#debug) ctx.log.debug({ ms: Math.round(clock.now() - started), attempts: ctx.state.attempts }, 'call completed');

@@ -10,6 +10,13 @@ import type { ResolvedRestart } from './spec.js';
 import { resumeStream, type ResumePoint } from './stream-resume.js';
 import { reasonText, unavailable } from './upstream-errors.js';
 
+/** The W3C trace context entries of a request's headers (sent to legacy upstreams too; the rest is modern-only). */
+function traceHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ['traceparent', 'tracestate', 'baggage']) if (headers[key] !== undefined) out[key] = headers[key];
+  return out;
+}
+
 const RESOLVED = Promise.resolve();
 
 /** How to reach a Streamable HTTP upstream. */
@@ -107,8 +114,9 @@ export class HttpChannel implements Channel {
     for (let retried = false; ; retried = true) {
       const session = this.#sessionId;
       let headers = this.#wire.era === 'modern' ? modernHeaders(this.#headers, message) : this.#headers;
-      // The request's own headers (SEP-2243 Mcp-Param-*), modern era only.
-      if (options.headers !== undefined && this.#wire.era === 'modern') headers = { ...options.headers, ...headers };
+      // The request's own headers (SEP-2243 Mcp-Param-*), modern era only; W3C trace context in both eras.
+      if (options.headers !== undefined)
+        headers = this.#wire.era === 'modern' ? { ...options.headers, ...headers } : { ...traceHeaders(options.headers), ...headers };
       const canExpire = session !== undefined && this.#wire.era === 'legacy' && options.handshake !== true && !retried;
       const { expired, resume } = await this.#post(body, headers, requestId, signal, canExpire);
       // SEP-1699: the stream ended (or broke) after event ids but before the response: fetch the rest.

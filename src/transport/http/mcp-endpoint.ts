@@ -10,6 +10,7 @@ import { checkParamHeaders, claimsModern, classifyModern, preloadModernClassifie
 import { callController } from './call-controller.js';
 import { rateLimitedAnswer } from './rate-limit-headers.js';
 import { readBody } from './read-body.js';
+import { adoptTraceHeaders } from './trace-headers.js';
 import { methodNotAllowed, modernInBandStatus, sendError } from './send-error.js';
 import { ResponseStream, type ReplayTarget } from './response-stream.js';
 import { SSE_HEADERS, type ResumableStream, type StreamRegistry } from './resumable-streams.js';
@@ -54,6 +55,7 @@ export class McpEndpoint {
     if (typeof body !== 'object' || body === null)
       return sendError(res, null, new GatewayError('GW_INVALID_REQUEST', 'Invalid Request: expected a JSON-RPC object'));
     const message = body as Record<string, unknown>;
+    adoptTraceHeaders(req.headers, message);
     const principal = this.authenticate(req);
     if (claimsModern(req.headers, message)) {
       await preloadModernClassifier();

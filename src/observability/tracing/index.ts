@@ -1,0 +1,2 @@
+export * from './gateway-tracing.js';
+export * from './mcp-attributes.js';
