@@ -65,7 +65,7 @@ export function stdioPrincipal(config: BreakwaterConfig): Principal {
 }
 
 /**
- * Builds authentication and edge protection from config (ADR 0007): verifiers, the failure guard, the
+ * Builds authentication and edge protection from config (ADR 0020): verifiers, the failure guard, the
  * resource metadata, security headers, the IP filter and TLS; and the timer that syncs the key store.
  */
 export function wireAuth(config: BreakwaterConfig, options: AuthWiringOptions): AuthSetup {

@@ -2,9 +2,9 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { bool, int, positiveMs, text } from './primitives.js';
 
-// The `auth` section (issue 9 item 1; docs/security.md, ADRs "authentication at the edge" and "token
-// cache"). Absent: no authentication, allowed only on a loopback bind (checkAnonymousBind). Present: every
-// caller needs a credential unless `anonymous: true`.
+// The `auth` section (issue 9 item 1; docs/security.md; docs/adr/0020-authentication-at-the-edge.md and
+// 0021-token-cache.md). Absent: no authentication, allowed only on a loopback bind (checkAnonymousBind).
+// Present: every caller needs a credential unless `anonymous: true`.
 
 const isLoopbackUrl = (u: URL) => u.hostname === 'localhost' || u.hostname === '127.0.0.1' || u.hostname === '[::1]';
 

@@ -1,4 +1,4 @@
-/** One API key as stored: never the key itself, only its SHA-256 (ADR 0007). */
+/** One API key as stored: never the key itself, only its SHA-256 (ADR 0020). */
 export interface ApiKeyRecord {
   /** Short public id (the first 12 hex digits of the hash): shown by `keys list`, used by revoke/rotate, logged. */
   readonly id: string;

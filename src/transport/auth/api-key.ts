@@ -16,7 +16,7 @@ export function looksLikeApiKey(token: string): boolean {
 
 /**
  * Hex SHA-256 of a key. A fast hash is right here: the key is 256 random bits, so there is nothing to
- * brute-force and no need for a slow password hash (ADR 0007).
+ * brute-force and no need for a slow password hash (ADR 0020).
  */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');

@@ -43,7 +43,7 @@ export function principalOf(req: IncomingMessage): Principal {
 }
 
 /**
- * Authentication at the transport edge (ADR 0007): reads headers only and runs before the body is read,
+ * Authentication at the transport edge (ADR 0020): reads headers only and runs before the body is read,
  * so an unauthenticated caller costs no body parsing. On success the principal is attached to the request
  * (`principalOf`); on failure the response is written here (401 with the Bearer challenge, 403
  * insufficient_scope, 429 while blocked) and the connection is closed if a body was coming.

@@ -23,7 +23,7 @@ export interface IntrospectionOptions {
 /**
  * Opaque bearer tokens checked with RFC 7662 introspection. An active answer is cached by token hash for
  * at most `cacheMaxMs` and never past its `exp`, so revocation at the authorization server is seen within
- * `cacheMaxMs` (ADR 0008).
+ * `cacheMaxMs` (ADR 0021).
  */
 export class IntrospectionVerifier implements TokenVerifier {
   readonly kind = 'introspection';

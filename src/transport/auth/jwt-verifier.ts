@@ -22,7 +22,7 @@ export interface JwtVerifierOptions {
 /**
  * Bearer JWTs verified with `jose`: signature (allowed algorithms only), issuer, audience, `exp` (required)
  * and `nbf` within a bounded skew. A verified token is cached by hash until its `exp`, so a repeated token
- * costs a hash and a lookup (ADR 0008). jose's remote key set refetches the JWKS when a token names an
+ * costs a hash and a lookup (ADR 0021). jose's remote key set refetches the JWKS when a token names an
  * unknown `kid`, at most once per `cooldownMs`, which bounds what forged `kid`s can make us fetch.
  */
 export class JwtVerifier implements TokenVerifier {

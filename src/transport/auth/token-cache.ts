@@ -3,7 +3,7 @@ import type { Principal } from '../../pipeline/index.js';
 /**
  * Verified tokens by hash (never the token itself), each until its own expiry: a repeated bearer token
  * costs one SHA-256 and one Map lookup instead of a signature check or an introspection round trip.
- * Bounded: the oldest entry goes when full (ADR 0008).
+ * Bounded: the oldest entry goes when full (ADR 0021).
  */
 export class TokenCache {
   #entries = new Map<string, { principal: Principal; until: number }>();

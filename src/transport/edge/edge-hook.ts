@@ -17,7 +17,7 @@ export interface EdgeHookOptions {
 
 /**
  * The edge of every request: security headers on every response, the resource metadata document, then
- * authentication of the MCP paths from headers alone, before any body is read (ADR 0007).
+ * authentication of the MCP paths from headers alone, before any body is read (ADR 0020).
  */
 export function createEdgeHook(options: EdgeHookOptions): EdgeHook {
   const { headers, metadata, protectedPaths, authenticator } = options;
