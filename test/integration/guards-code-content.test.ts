@@ -11,7 +11,12 @@ import { describe, it } from 'node:test';
 import type { GuardDecisionEvent } from '../../src/observability/index.js';
 import { connect, everythingStdio, serverEntry, startGateway } from '../helpers/gateway.js';
 
-const CONTENT_ON_RESULTS = { type: 'content', results: ['/content/*/text', '/structuredContent'], html: 'sanitize', secrets: 'redact' };
+const CONTENT_ON_RESULTS = {
+  type: 'content',
+  results: ['/content/*/text', '/structuredContent'],
+  html: 'sanitize',
+  secrets: 'redact',
+} as const;
 
 describe('code and content guards through the gateway', () => {
   it('refuses dangerous code, sanitises HTML arguments and redacts secrets in results, in both eras', async (t) => {
