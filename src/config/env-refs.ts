@@ -1,6 +1,6 @@
 import type { PathSegment } from './config-error.js';
 
-const REF = /\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?=[:}])/g;
+const REF = /\$\{(?!secret:)(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?=[:}])/g;
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
 // `$NAME` or `$NAME/…` not preceded by `$` (the `$${` escape) and not followed by `{`: a shell habit.
 const BARE_DOLLAR = new RegExp(`(?<![$\\\\])\\$(${NAME})`, 'g');

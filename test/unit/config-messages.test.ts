@@ -118,6 +118,11 @@ void describe('config messages that teach', () => {
     assert.doesNotMatch(lines[0]!, /abc/);
   });
 
+  void it('a secret reference is not taken for a variable name', async () => {
+    const { envRefsAt } = await import('../../src/config/env-refs.js');
+    assert.deepEqual(envRefsAt({ a: '${secret:db} ${env:PORT} ${HOME:-x}' }, ['a']), ['PORT', 'HOME']);
+  });
+
   void it('duration keys say they are milliseconds, converting a value written with a unit', () => {
     const { lines } = problems(
       'dur.yaml',
