@@ -27,6 +27,7 @@ import { gatewayState } from './gateway-state.js';
 import { Operations } from './operations.js';
 import { createPinning, watchPins, type PinningSetup } from './pinning-wiring.js';
 import { createAudit, type AuditSetup } from './audit-wiring.js';
+import { toolDefinitionFrom } from './guard-wiring.js';
 import { PipelineCompiler } from './pipeline-compiler.js';
 import { resolveScope } from './policy-scope.js';
 import { wireResilience } from './resilience-wiring.js';
@@ -123,7 +124,16 @@ export class Gateway {
         clock,
         this.#attemptHooks,
       ),
-      { clock, log, toolAnnotations: toolAnnotationsFrom(this.aggregator), front: (route) => this.access.policiesFor(route), ...(this.audit && { first: this.audit.gate }) },
+      {
+        clock,
+        log,
+        toolAnnotations: toolAnnotationsFrom(this.aggregator),
+        // Schema validation reads each tool's definition; guard decisions go to the `guard` channel.
+        toolDefinition: toolDefinitionFrom(this.aggregator),
+        guardEvents: this.channels.guard,
+        front: (route) => this.access.policiesFor(route),
+        ...(this.audit && { first: this.audit.gate }),
+      },
     );
     // List changes recompile tool pipelines and invalidate caches; an upstream 'down' opens its breaker.
     this.#unwire = wireResilience({ aggregator: this.aggregator, pipelines: this.pipelines, upstreams: this.upstreams, log });
