@@ -8,6 +8,8 @@ import type { Aggregator, ClientList } from '../router/index.js';
 import type { CallerLists, ServedList } from '../session/index.js';
 import { GcraRateLimitStore } from '../store/memory/gcra-rate-limit-store.js';
 
+const SEE_METHOD = { tool: 'tools/call', prompt: 'prompts/get', resource: 'resources/read' } as const;
+
 const LIST_METHOD: Record<ServedList, string> = {
   tools: 'tools/call',
   prompts: 'prompts/get',
@@ -77,8 +79,7 @@ function callerLists(visibility: ListVisibility): CallerLists {
   };
   return {
     visible,
-    sees: (principal, kind, upstream, name) =>
-      visibility.sees(principal, { method: kind === 'tool' ? 'tools/call' : 'prompts/get', upstream, kind, name }),
+    sees: (principal, kind, upstream, name) => visibility.sees(principal, { method: SEE_METHOD[kind], upstream, kind, name }),
     fingerprint(principal: Principal, list: ClientList, agg: Aggregator): string {
       if (list !== 'resources') return visibility.fingerprint(visible(principal, list, agg));
       return `${visibility.fingerprint(visible(principal, 'resources', agg))}/${visibility.fingerprint(visible(principal, 'resourceTemplates', agg))}`;

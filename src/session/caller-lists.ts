@@ -12,8 +12,8 @@ export type ServedList = 'tools' | 'prompts' | 'resources' | 'resourceTemplates'
 export interface CallerLists {
   /** The items of one list this principal may see (the aggregate's own array when it sees them all). */
   visible(principal: Principal, list: ServedList, aggregator: Aggregator): readonly unknown[];
-  /** Whether the principal may see one tool or prompt of an upstream (by its client-visible name). */
-  sees(principal: Principal, kind: 'tool' | 'prompt', upstream: string, name: string): boolean;
+  /** Whether the principal may see one tool, prompt (client-visible name) or resource (URI) of an upstream. */
+  sees(principal: Principal, kind: 'tool' | 'prompt' | 'resource', upstream: string, name: string): boolean;
   /** A digest of what this principal sees of a client list; a list_changed is due only when it changes. */
   fingerprint(principal: Principal, list: ClientList, aggregator: Aggregator): string;
 }

@@ -25,6 +25,8 @@ interface Listener {
   readonly logLevel: string | undefined;
   /** With per-caller lists: who listens, and the view of each list it was last told about. */
   readonly view?: CallerView;
+  /** Subscribed resources the caller may not read: acknowledged, never delivered. */
+  readonly hidden?: ReadonlySet<string>;
 }
 
 /** What one caller was last shown or told of each list (per-caller list_changed). */
@@ -119,6 +121,8 @@ export class SubscriptionHub {
     if (typeof uri !== 'string') throw errors.invalidParams('params.uri: expected a string', { field: 'params.uri' });
     const session = scope.session;
     if (!session) throw errors.methodNotFound('resources/subscribe');
+    // A resource the caller may not read: accepted like any other, never subscribed nor delivered.
+    if (!this.#mayRead(scope.principal, uri)) return {};
     if (!session.subscribe(uri)) return {};
     try {
       await this.#retain(uri, true);
@@ -174,14 +178,17 @@ export class SubscriptionHub {
     principal?: Principal,
   ): Promise<void> {
     const view = principal === undefined ? undefined : this.#viewOf(principal);
-    let listener: Listener = { id, filter, write, logLevel, ...(view && { view }) };
+    // Resources the caller may not read are acknowledged like any other but never subscribed nor delivered:
+    // the answer does not tell them apart from resources it may read.
+    const hidden = new Set((filter.resourceSubscriptions ?? []).filter((uri) => principal !== undefined && !this.#mayRead(principal, uri)));
+    let listener: Listener = { id, filter, write, logLevel, ...(view && { view }), ...(hidden.size > 0 && { hidden }) };
     this.#listeners.add(listener);
     const wanted = filter.resourceSubscriptions ?? [];
-    const outcomes = await Promise.allSettled(wanted.map((u) => this.#retain(u, true)));
+    const outcomes = await Promise.allSettled(wanted.map((u) => (hidden.has(u) ? undefined : this.#retain(u, true))));
     // The acknowledgement names only what is delivered: a URI no upstream would watch is left out.
     const uris = wanted.filter((_, i) => outcomes[i]!.status === 'fulfilled');
     if (uris.length < wanted.length) {
-      for (const u of wanted) if (!uris.includes(u)) void this.#release(u);
+      for (const u of wanted) if (!uris.includes(u) && !hidden.has(u)) void this.#release(u);
       this.#listeners.delete(listener);
       listener = { ...listener, filter: { ...filter, resourceSubscriptions: uris } };
       this.#listeners.add(listener);
@@ -194,7 +201,7 @@ export class SubscriptionHub {
       signal.addEventListener('abort', () => resolve(), { once: true });
     });
     this.#listeners.delete(listener);
-    for (const u of uris) void this.#release(u);
+    for (const u of uris) if (!hidden.has(u)) void this.#release(u);
   }
 
   /** A list callers see changed: told once the window closes, so a burst of changes is one notification. */
@@ -230,6 +237,11 @@ export class SubscriptionHub {
       for (const l of this.#listeners)
         if (l.filter[filter] && (l.view === undefined || this.#changedFor(l.view, list, lists))) l.write(tag(message, l.id));
     }
+  }
+
+  /** With per-caller lists: whether the principal may read the resource (placed on the upstream serving it). */
+  #mayRead(principal: Principal, uri: string): boolean {
+    return this.#lists?.sees(principal, 'resource', this.aggregator.resources.route(uri) ?? '', uri) ?? true;
   }
 
   /** True (and remembered) when the caller's view of `list` differs from what it was last told. */
@@ -277,7 +289,7 @@ export class SubscriptionHub {
     if (owner !== undefined && owner !== upstream) return;
     const message = notification('notifications/resources/updated', params);
     for (const session of this.sessions.values()) if (session.subscriptions?.has(uri)) session.standalone?.(message);
-    for (const l of this.#listeners) if (l.filter.resourceSubscriptions?.includes(uri)) l.write(tag(message, l.id));
+    for (const l of this.#listeners) if (l.filter.resourceSubscriptions?.includes(uri) && !l.hidden?.has(uri)) l.write(tag(message, l.id));
   }
 
   /** One more watcher of `uri`; `strict`: a failed upstream subscription rejects (a caller is waiting). */

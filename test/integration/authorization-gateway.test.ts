@@ -94,7 +94,7 @@ void describe('authorization through the gateway', () => {
     }
   });
 
-  it('a rule on roles: an admin principal sees and calls every tool (real upstream, dispatcher level)', async () => {
+  it('a rule on roles: an admin principal sees and calls every tool (real upstream, dispatcher level); denied resources are never subscribed', async () => {
     const admin: Principal = { id: 'ops-1', kind: 'api-key', roles: ['admin'] };
     const call = (principal: Principal, method: string, params: Record<string, unknown>) => {
       const controller = new AbortController();
@@ -116,6 +116,18 @@ void describe('authorization through the gateway', () => {
     assert.ok(listed.result.tools.some((t) => t.name === 'everything__get-env'));
     const env = (await call(admin, 'tools/call', { name: 'everything__get-env', arguments: {} })) as { result?: unknown };
     assert.ok(env.result !== undefined, JSON.stringify(env));
+    // A resource the anonymous caller may not read: subscribing is accepted (as for any URI) but never placed.
+    const resources = (await call(admin, 'resources/list', {})) as { result: { resources: { uri: string }[] } };
+    const uri = resources.result.resources[0]?.uri;
+    assert.ok(uri !== undefined, 'server-everything lists resources');
+    const client = await connect(gw.url, 'legacy');
+    try {
+      assert.deepEqual(await client.subscribeResource({ uri }), {});
+      const held = [...gw.gateway.layer.sessions.values()].some((s) => s.subscriptions?.has(uri) === true);
+      assert.equal(held, false, 'a denied resource was subscribed');
+    } finally {
+      await client.close();
+    }
     const analyst: Principal = { id: 'ann', kind: 'api-key', roles: ['analyst'] };
     const denied = (await call(analyst, 'tools/call', { name: 'everything__get-env', arguments: {} })) as {
       error?: { data?: { code?: string } };
