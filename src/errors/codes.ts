@@ -56,6 +56,12 @@ export const ERROR_CODES = {
     http: 502,
     summary: 'The upstream sent something that is not valid MCP (malformed, oversized, wrong id).',
   },
+  GW_UPSTREAM_AUTH: {
+    rpc: -32006,
+    http: 502,
+    summary:
+      'The gateway could not obtain or renew its credentials for the upstream (token endpoint refused or unreachable, e.g. a revoked refresh token), or the upstream refused a fresh token; data.upstream names it. Nothing was executed.',
+  },
   GW_CIRCUIT_OPEN: {
     rpc: -32004,
     http: 503,
