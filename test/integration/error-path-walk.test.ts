@@ -260,16 +260,16 @@ void describe('error path: every catalogue code, both eras, HTTP and stdio', () 
       provoke: httpOnly((cell) => raw(cell, JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }), { origin: 'http://evil.example' })),
     },
     GW_UNAUTHENTICATED: {
-      elsewhere: 'src/errors/codes.ts',
-      reason: 'authentication at the HTTP edge is being wired by its own issue; its suite walks it',
+      elsewhere: 'test/integration/auth-edge.test.ts',
+      reason: 'needs authentication configured (a 401/403/429 before any JSON-RPC exchange); the auth edge suite walks it',
     },
     GW_INSUFFICIENT_SCOPE: {
-      elsewhere: 'src/errors/codes.ts',
-      reason: 'authentication at the HTTP edge is being wired by its own issue; its suite walks it',
+      elsewhere: 'test/integration/auth-edge.test.ts',
+      reason: 'needs authentication configured (a 401/403/429 before any JSON-RPC exchange); the auth edge suite walks it',
     },
     GW_AUTH_BLOCKED: {
-      elsewhere: 'src/errors/codes.ts',
-      reason: 'authentication at the HTTP edge is being wired by its own issue; its suite walks it',
+      elsewhere: 'test/integration/auth-edge.test.ts',
+      reason: 'needs authentication configured (a 401/403/429 before any JSON-RPC exchange); the auth edge suite walks it',
     },
     GW_METHOD_NOT_ALLOWED: { where: 'edge', provoke: httpOnly((cell) => raw(cell, '', {}, 'PUT')) },
     GW_NOT_ACCEPTABLE: {
@@ -299,15 +299,19 @@ void describe('error path: every catalogue code, both eras, HTTP and stdio', () 
     GW_OVERLOADED: { where: 'in-band', provoke: (cell) => overloaded(cell) },
     GW_CANCELLED: { where: 'in-band', provoke: () => 'a cancelled call is never answered (the caller left); it is logged and counted' },
     GW_SHUTTING_DOWN: { where: 'in-band', provoke: () => 'walked last, in its own test: draining cannot be undone' },
-    GW_RATE_LIMITED: { elsewhere: 'test/unit/policies/rate-limit.test.ts', reason: 'rate limiting is being wired by its own issue' },
-    GW_TOOL_BLOCKED: { elsewhere: 'src/errors/codes.ts', reason: 'tool pinning is being wired by its own issue' },
-    GW_GUARD_REJECTED: {
-      elsewhere: 'test/integration/guards-schema-gateway.test.ts',
-      reason: 'needs a guard configured; the guards suite walks both eras',
+    GW_RATE_LIMITED: {
+      elsewhere: 'test/integration/authorization-gateway.test.ts',
+      reason: 'needs rate limits configured; in band, but over HTTP a 429 with Retry-After and RateLimit headers (rate-limit-headers.ts)',
     },
+    GW_TOOL_BLOCKED: {
+      elsewhere: 'test/integration/pinning-rug-pull.test.ts',
+      reason: 'needs pinning configured and a tool definition that changes',
+    },
+    // Schema validation is on by default: a call without the tool's required argument is refused before dispatch.
+    GW_GUARD_REJECTED: { where: 'in-band', provoke: (cell) => tool(cell, 'fx__test_sampling', {}) },
     GW_AUDIT_UNAVAILABLE: {
-      elsewhere: 'src/policies/audit-gate/audit-gate-policy.ts',
-      reason: 'the fail-closed audit gate is being wired by its own issue; needs an audit store that fails',
+      elsewhere: 'test/unit/security/audit-log.test.ts',
+      reason: 'needs an audit log that cannot be written (fail-closed)',
     },
     GW_UNATTRIBUTABLE: { where: 'in-band', provoke: () => 'sent to an upstream (its server→client request), never to a caller' },
   };
