@@ -12,7 +12,7 @@ export const command: CommandDefinition = {
   exitCodes: { 1: 'the config is invalid', 2: 'usage error, or no config file found' },
   run: async (args, io) => {
     // Loaded here, not at the top: --help and argument errors must not pay for loading the gateway.
-    const [{ Gateway }, { stdioPrincipal }, { StdioServer }, { cliLogger }, { loadServeConfig }] = await Promise.all([
+    const [{ Gateway }, { stdioPrincipal }, { StdioServer }, { cliLogger }, { loadServeConfig, serveConfigFile }] = await Promise.all([
       import('../app/index.js'),
       import('../app/auth-wiring.js'),
       import('../transport/stdio/stdio-server.js'),
@@ -22,7 +22,9 @@ export const command: CommandDefinition = {
     const config = loadServeConfig(args, io);
     // JSON unless asked: desktop clients keep stderr in log files, where colour codes would only clutter.
     const log = cliLogger(config.logging.level, str(args, 'log-format') ?? 'json');
-    const gateway = new Gateway({ config, log });
+    // The config file's folder anchors a relative storage.dir (pins.db, keys.db, …), as for `serve`.
+    const configFile = serveConfigFile(args);
+    const gateway = new Gateway({ config, log, ...(configFile !== undefined && { configFile }) });
     await gateway.start(false);
     const server = new StdioServer(gateway.layer, process.stdin, process.stdout, log, stdioPrincipal(config));
     const signal = new Promise<void>((resolve) => {
