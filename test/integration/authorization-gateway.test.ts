@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as TransportV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { JsonRpcResponse } from '../../src/protocol/index.js';
 import type { Principal } from '../../src/pipeline/index.js';
 import type { CallerScope } from '../../src/session/index.js';
 import { connect, everythingStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
@@ -109,7 +108,7 @@ void describe('authorization through the gateway', () => {
         controller,
         logLevel: undefined,
       };
-      return gw.gateway.layer.dispatcher.handle({ jsonrpc: '2.0', id: 1, method, params }, scope) as Promise<JsonRpcResponse>;
+      return gw.gateway.layer.dispatcher.handle({ jsonrpc: '2.0', id: 1, method, params }, scope) as Promise<unknown>;
     };
     const listed = (await call(admin, 'tools/list', {})) as { result: { tools: { name: string }[] } };
     assert.ok(listed.result.tools.length > 5, `admin sees ${listed.result.tools.length} tools`);
