@@ -34,7 +34,12 @@ export async function runGateway(config: BreakwaterConfig, log: Logger, io: Comm
     throw listenError(err as NodeJS.ErrnoException, host, port);
   }
   if (options.waitReadyMs !== undefined) {
-    const ready = await progress.allReady(options.waitReadyMs);
+    // A Ctrl-C while waiting stops at once rather than after the wait.
+    const ready = await Promise.race([progress.allReady(options.waitReadyMs), stopped.then(() => 'stopped' as const)]);
+    if (ready === 'stopped') {
+      progress.stop();
+      return stopped;
+    }
     if (!ready) {
       progress.stop();
       await gateway.stop();
