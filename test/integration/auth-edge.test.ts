@@ -28,11 +28,12 @@ void describe('authentication at the edge', () => {
   const valid = issueApiKey({ name: 'alice', roles: ['dev'], now });
   const expired = issueApiKey({ name: 'old', roles: [], now: now - 86_400_000, expiresAt: now - 1000 });
   const revoked = issueApiKey({ name: 'gone', roles: [], now });
+  const bob = issueApiKey({ name: 'bob', roles: [], now });
 
   before(async () => {
     jwks = await startJwks();
     upstream = await startRecordingUpstream();
-    for (const k of [valid, expired, revoked]) store.add(k.record);
+    for (const k of [valid, expired, revoked, bob]) store.add(k.record);
     store.revoke(revoked.record.id);
     const config = parseConfig(
       {
@@ -183,6 +184,41 @@ void describe('authentication at the edge', () => {
     assert.match(answer, /GW_UNAUTHENTICATED/);
     // The socket closed by itself (the server does not wait for the body).
     assert.ok(answer.length < 4096);
+  });
+
+  void it('a session opened by one principal is unknown to another holding its id (a handle, not a credential)', async () => {
+    const init = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${valid.key}` },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    });
+    const session = init.headers.get('mcp-session-id')!;
+    await init.text();
+    const as = (key: string, method = 'POST') =>
+      fetch(gateway.url, {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${key}`,
+          'mcp-session-id': session,
+          'mcp-protocol-version': '2025-06-18',
+        },
+        ...(method === 'POST' && { body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) }),
+      });
+    const stolen = await as(bob.key);
+    assert.equal(stolen.status, 404);
+    assert.equal(((await stolen.json()) as { error: { data: { code: string } } }).error.data.code, 'GW_SESSION_NOT_FOUND');
+    assert.equal((await as(bob.key, 'DELETE')).status, 404);
+    const own = await as(valid.key);
+    assert.equal(own.status, 200);
+    await own.text();
+    assert.equal((await as(valid.key, 'DELETE')).status, 204);
   });
 
   void it('the legacy SSE transport needs a credential too', async () => {

@@ -9,3 +9,4 @@ export * from './introspection-verifier.js';
 export * from './jwt-verifier.js';
 export * from './resource-metadata.js';
 export * from './token-cache.js';
+export * from './session-owner.js';

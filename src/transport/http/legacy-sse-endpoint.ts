@@ -9,6 +9,7 @@ import type { SessionLayer } from '../../session/index.js';
 import { ANONYMOUS } from '../../session/index.js';
 import { LONG_LIVED_EVENT } from './mcp-endpoint.js';
 import { sendError } from './send-error.js';
+import { mayUseSession } from '../auth/session-owner.js';
 import { readBody } from './read-body.js';
 import { SseConnection, type SseEndReason } from './sse-connection.js';
 
@@ -110,7 +111,9 @@ export class LegacySseEndpoint {
   /** `POST /messages?sessionId=…`: one JSON-RPC message, accepted with 202; its reply goes down the stream. */
   async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const entry = this.#connections.get(sessionIdOf(req.url));
-    if (!entry) return refuse(res, null, this.#unknownSession());
+    // A session opened by one principal is unknown to every other (its id is a handle, not a credential).
+    if (!entry || !mayUseSession(entry.client, this.options.authenticate?.(req) ?? ANONYMOUS))
+      return refuse(res, null, this.#unknownSession());
     const version = req.headers['mcp-protocol-version'];
     if (typeof version === 'string' && !(LEGACY_VERSIONS as readonly string[]).includes(version))
       return refuse(

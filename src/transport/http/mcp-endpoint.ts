@@ -5,6 +5,7 @@ import type { JsonRpcRequest, JsonRpcResponse } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, LEGACY_VERSIONS, META } from '../../protocol/index.js';
 import type { LegacySession, SessionLayer } from '../../session/index.js';
 import { ANONYMOUS, type ListenFilter } from '../../session/index.js';
+import { mayUseSession } from '../auth/session-owner.js';
 import { parseCallerJson } from '../caller-json.js';
 import { checkParamHeaders, claimsModern, classifyModern, preloadModernClassifier } from './modern-classifier.js';
 import { callController } from './call-controller.js';
@@ -74,7 +75,7 @@ export class McpEndpoint {
     const id = req.headers[SESSION_HEADER];
     if (typeof id !== 'string') return methodNotAllowed(res, 'POST, DELETE', 'Method Not Allowed: GET needs an Mcp-Session-Id');
     const session = this.layer.sessions.get(id);
-    if (!session) return sendError(res, null, sessionNotFound());
+    if (!session || !mayUseSession(session.client, this.authenticate(req))) return sendError(res, null, sessionNotFound());
     const registry = this.#registry(session);
     const last = req.headers['last-event-id'];
     let resumed: { stream: ResumableStream; seq: number } | undefined;
@@ -121,7 +122,9 @@ export class McpEndpoint {
   delete(req: IncomingMessage, res: ServerResponse): void {
     const id = req.headers[SESSION_HEADER];
     if (typeof id !== 'string') return sendError(res, null, new GatewayError('GW_SESSION_REQUIRED', 'Missing Mcp-Session-Id header'));
-    if (!this.layer.end(id)) return sendError(res, null, sessionNotFound());
+    const owned = this.layer.sessions.get(id);
+    if (!owned || !mayUseSession(owned.client, this.authenticate(req)) || !this.layer.end(id))
+      return sendError(res, null, sessionNotFound());
     res.writeHead(204).end();
   }
 
@@ -148,7 +151,7 @@ export class McpEndpoint {
     if (typeof id !== 'string')
       return sendError(res, idOf(message), new GatewayError('GW_SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required'));
     const session = this.layer.sessions.get(id);
-    if (!session) return sendError(res, idOf(message), sessionNotFound());
+    if (!session || !mayUseSession(session.client, principal)) return sendError(res, idOf(message), sessionNotFound());
     const version = req.headers['mcp-protocol-version'];
     if (typeof version === 'string' && !(LEGACY_VERSIONS as readonly string[]).includes(version))
       return sendError(
