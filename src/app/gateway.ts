@@ -81,7 +81,7 @@ export class Gateway {
   readonly #attemptHooks: AttemptHooks = {};
   /** Tool-definition pinning (rug-pull protection), when enabled. */
   readonly pins: PinningSetup | undefined;
-  /** The audit log and its gate (ADR 0010), when `audit.enabled`. */
+  /** The audit log and its gate (ADR 0019), when `audit.enabled`. */
   readonly audit: AuditSetup | undefined;
   #unwatchPins: (() => void) | undefined;
 
