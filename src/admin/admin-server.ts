@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../core/index.js';
+import { scrubSecrets, type Logger } from '../core/index.js';
 import { AdminAuth, isLoopback, type RouteAccess } from './admin-auth.js';
 
 /** One admin route: who may call it, and what answers. */
@@ -99,9 +99,9 @@ export class AdminServer {
   }
 }
 
-/** Writes a JSON response. */
+/** Writes a JSON response, with known secrets and credential shapes scrubbed (the admin API's one exit). */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
+  const text = scrubSecrets(JSON.stringify(body));
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
   res.end(text);
 }
