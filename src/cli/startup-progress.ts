@@ -52,7 +52,9 @@ export class StartupProgress {
         clearTimeout(timer);
         resolve(true);
       };
+      // unref: a pending wait must not keep a stopped process alive.
       const timer = setTimeout(() => resolve(false), timeoutMs);
+      timer.unref();
       this.#onReady.push(check);
       check();
     });
@@ -97,6 +99,7 @@ export class StartupProgress {
     if (r.info?.capabilities.tools !== undefined)
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, 10_000);
+        timer.unref();
         const offs = [
           aggregator.events.on('changed', (e) => e.kind === 'tools' && e.upstream === upstream && done()),
           aggregator.events.on('error', (e) => e.kind === 'tools' && e.upstream === upstream && done()),
