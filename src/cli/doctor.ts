@@ -21,7 +21,10 @@ export const command: CommandDefinition = {
     config: { type: 'string', short: 'c', value: 'FILE', help: 'the config file (same as FILE)', default: 'breakwater.yaml' },
     timeout: { type: 'string', value: 'MS', kind: 'ms', help: 'how long each upstream may take to start', default: '15000' },
   },
-  exitCodes: { 1: 'an upstream needs attention (warnings listed), or a high-severity security finding', 2: 'the config cannot be loaded, or a usage error' },
+  exitCodes: {
+    1: 'an upstream needs attention (warnings listed), or a high-severity security finding',
+    2: 'the config cannot be loaded, or a usage error',
+  },
   run: (args, io) => doctor(args, io),
 };
 
@@ -63,7 +66,8 @@ async function doctor(args: ParsedCommand, io: CommandIo): Promise<number> {
   for (const f of findings) out.stdout.write(`security [${f.severity}]: ${f.message}\n  fix: ${f.fix}\n`);
   const high = findings.filter((f) => f.severity === 'high').length;
   out.stdout.write(`${file}: ${facts.length} upstream${facts.length === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
-  if (findings.length > 0) out.stdout.write(`${file}: ${findings.length} security finding${findings.length === 1 ? '' : 's'}, ${high} high\n`);
+  if (findings.length > 0)
+    out.stdout.write(`${file}: ${findings.length} security finding${findings.length === 1 ? '' : 's'}, ${high} high\n`);
   return warnings > 0 || high > 0 ? 1 : 0;
 }
 

@@ -63,7 +63,7 @@ void describe('key store lifecycle in a running gateway', () => {
     const block = events.find((e) => e.block !== undefined);
     assert.ok(block?.block?.subject.startsWith('address:'));
     assert.equal(store.blocks(Date.now()).length, 1, 'the block is persisted for the CLI');
-    assert.ok(store.unblock(block.block.subject));
+    assert.ok(store.unblock(block!.block!.subject));
     assert.ok(await eventually(async () => (await ping()) !== 429), 'unblocked');
   });
 });
