@@ -1,4 +1,5 @@
 import type { BreakwaterConfig } from '../config/index.js';
+import { LogThrottle, systemClock, type Clock } from '../core/index.js';
 import type { Channels } from '../observability/index.js';
 import type { Policy, Principal, Route } from '../pipeline/index.js';
 import { noopPolicy } from '../pipeline/index.js';
@@ -26,12 +27,18 @@ export class AccessControl {
   readonly authorizer: Authorizer | undefined;
   readonly rateLimiter: RateLimiter | undefined;
   readonly lists: CallerLists | undefined;
+  /** Denial and shadow-refusal log lines are bounded: callers choose how many they cause. */
+  readonly #denialLog: LogThrottle;
+  readonly #shadowLog: LogThrottle;
 
   constructor(
     config: BreakwaterConfig,
     private readonly channels?: Channels,
     store?: RateLimitStore,
+    clock: Clock = systemClock,
   ) {
+    this.#denialLog = new LogThrottle(clock, { burst: 100, perSecond: 20 });
+    this.#shadowLog = new LogThrottle(clock, { burst: 100, perSecond: 20 });
     this.authorizer = config.authorization === undefined ? undefined : new Authorizer(config.authorization);
     const limits = config.rateLimits;
     this.rateLimiter =
@@ -42,10 +49,15 @@ export class AccessControl {
   /** The route's front policies: rate limit, then authorization (no-ops when not configured). */
   policiesFor(route: Route): Policy[] {
     return [
-      this.rateLimiter?.policyFor(route, this.channels?.rateLimit) ?? noopPolicy,
+      this.rateLimiter?.policyFor(route, this.channels?.rateLimit, this.#shadowLog) ?? noopPolicy,
       this.authorizer === undefined
         ? noopPolicy
-        : createAuthorizationPolicy({ authorizer: this.authorizer, route, ...(this.channels && { channel: this.channels.authorization }) }),
+        : createAuthorizationPolicy({
+            authorizer: this.authorizer,
+            route,
+            logThrottle: this.#denialLog,
+            ...(this.channels && { channel: this.channels.authorization }),
+          }),
     ];
   }
 }

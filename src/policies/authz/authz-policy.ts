@@ -1,3 +1,4 @@
+import type { LogThrottle } from '../../core/index.js';
 import { unknownTarget } from '../../errors/index.js';
 import type { Channel, AuthorizationDecisionEvent } from '../../observability/index.js';
 import type { CallContext, CallResult, Next, Policy, Route } from '../../pipeline/index.js';
@@ -10,6 +11,8 @@ export interface AuthorizationPolicyOptions {
   readonly route: Route;
   /** Published for every decision when someone listens (audit records denials with the rule id). */
   readonly channel?: Channel<AuthorizationDecisionEvent>;
+  /** Bounds the denial log lines (callers choose how many denials they cause); none: every denial is logged. */
+  readonly logThrottle?: LogThrottle;
 }
 
 const METHOD_OF: Partial<Record<Route['kind'], string>> = {
@@ -26,7 +29,7 @@ const METHOD_OF: Partial<Record<Route['kind'], string>> = {
  * against a breaker; the deciding rule goes to the log and the `authorization` channel, never on the wire.
  */
 export function createAuthorizationPolicy(options: AuthorizationPolicyOptions): Policy {
-  const { authorizer, route, channel } = options;
+  const { authorizer, route, channel, logThrottle } = options;
   const method = METHOD_OF[route.kind] ?? 'tools/call';
   const fixedName = route.kind === 'tool' ? route.name : undefined;
   const rules = authorizer.rulesFor({
@@ -51,7 +54,12 @@ export function createAuthorizationPolicy(options: AuthorizationPolicyOptions): 
           rule: decision.rule,
         });
       if (decision.allowed) return next(ctx);
-      ctx.log.info({ rule: decision.rule, principal: ctx.principal.id }, 'call denied by authorization');
+      const suppressed = logThrottle?.take() ?? 0;
+      if (suppressed >= 0)
+        ctx.log.info(
+          { rule: decision.rule, principal: ctx.principal.id, ...(suppressed > 0 && { suppressed }) },
+          'call denied by authorization',
+        );
       return Promise.reject(denial(ctx));
     },
   };

@@ -1,3 +1,4 @@
+import type { LogThrottle } from '../../core/index.js';
 import { GatewayError } from '../../errors/index.js';
 import type { Channel, RateLimitDecisionEvent } from '../../observability/index.js';
 import type { CallContext, CallResult, Next, Policy, Principal, Route } from '../../pipeline/index.js';
@@ -22,7 +23,7 @@ export class RateLimiter {
   }
 
   /** The policy for one route; a no-op when no limit applies to it. */
-  policyFor(route: Route, channel?: Channel<RateLimitDecisionEvent>): Policy {
+  policyFor(route: Route, channel?: Channel<RateLimitDecisionEvent>, logThrottle?: LogThrottle): Policy {
     const { principal, principalTool, upstream, global } = this.#scopes;
     const perTool = route.kind === 'tool' ? principalTool : undefined;
     // Constant per route: the upstream and global checks, and what each check stands for.
@@ -44,7 +45,7 @@ export class RateLimiter {
       }
       return own;
     };
-    return createRateLimitPolicy({ store: this.store, shadow: this.shadow, windows, channel, checks });
+    return createRateLimitPolicy({ store: this.store, shadow: this.shadow, windows, channel, checks, logThrottle });
   }
 }
 export interface RateLimitPolicyOptions {
@@ -55,6 +56,8 @@ export interface RateLimitPolicyOptions {
   /** Log and publish refusals, but let the calls through. */
   readonly shadow: boolean;
   readonly channel?: Channel<RateLimitDecisionEvent> | undefined;
+  /** Bounds the shadow-mode log lines (one per would-be refusal otherwise). */
+  readonly logThrottle?: LogThrottle | undefined;
 }
 
 /**
@@ -63,16 +66,18 @@ export interface RateLimitPolicyOptions {
  * RateLimit headers), raised before anything upstream, so it never counts against a breaker.
  */
 export function createRateLimitPolicy(options: RateLimitPolicyOptions): Policy {
-  const { store, checks, windows, shadow, channel } = options;
+  const { store, checks, windows, shadow, channel, logThrottle } = options;
   const decide = (ctx: CallContext, verdict: RateVerdict, next: Next): Promise<CallResult> => {
     if (channel?.active) publish(channel, ctx, verdict, windows[verdict.index], shadow);
     if (verdict.allowed) return next(ctx);
     const window = windows[verdict.index]!;
     if (shadow) {
-      ctx.log.info(
-        { limit: window.scope, window: window.window, retryAfterMs: verdict.retryAfterMs },
-        'rate limit exceeded (shadow: not enforced)',
-      );
+      const suppressed = logThrottle?.take() ?? 0;
+      if (suppressed >= 0)
+        ctx.log.info(
+          { limit: window.scope, window: window.window, retryAfterMs: verdict.retryAfterMs, ...(suppressed > 0 && { suppressed }) },
+          'rate limit exceeded (shadow: not enforced)',
+        );
       return next(ctx);
     }
     return Promise.reject(rateLimited(window, verdict));
