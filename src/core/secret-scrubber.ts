@@ -24,7 +24,13 @@ export function registerSecretValue(value: string): void {
   if (value.length < MIN_SECRET_LENGTH || known.has(value)) return;
   known.add(value);
   // Longest first, so a secret containing another is replaced whole.
-  knownPattern = new RegExp([...known].sort((a, b) => b.length - a.length).map(escape).join('|'), 'g');
+  knownPattern = new RegExp(
+    [...known]
+      .sort((a, b) => b.length - a.length)
+      .map(escape)
+      .join('|'),
+    'g',
+  );
 }
 
 /** Text with every known secret value and credential shape replaced by `[redacted]`. */
