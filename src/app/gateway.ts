@@ -107,7 +107,7 @@ export class Gateway {
         connections: replicas,
       });
     }
-    this.pins = createPinning(config, options.configFile ?? '<inline>', log, options.pinStore);
+    this.pins = createPinning(config, options.configFile ?? '<inline>', log, options.pinStore, this.channels.guard);
     this.aggregator = new Aggregator(aggregated, { clock, log, ...(this.pins && { toolGate: this.pins.pinning }) });
     this.inputBridge = new InputBridge({ clock, ...config.server.inputBridge });
     this.isolation = new Isolation(config, { clock, log, sessionLog: (id, params) => deliverSessionLog(this.layer.sessions, id, params) });

@@ -1,6 +1,7 @@
 import { storagePath, type BreakwaterConfig } from '../config/index.js';
 import type { Logger } from '../core/index.js';
-import { ToolPinning, type PinningRules, type PinStore } from '../policies/pinning/index.js';
+import type { Channel, GuardDecisionEvent } from '../observability/index.js';
+import { ToolPinning, type PinEvent, type PinningRules, type PinStore } from '../policies/pinning/index.js';
 import type { Aggregator } from '../router/index.js';
 import { SqlitePinStore } from '../store/sqlite/sqlite-pin-store.js';
 
@@ -28,12 +29,36 @@ export function pinningWanted(config: BreakwaterConfig): boolean {
   return Object.keys(config.upstreams).some((name) => pinningRules(config, name) !== undefined);
 }
 
-/** Opens the pin store (`storage.dir`/pins.db unless one is given) and the pinning verdicts; undefined when pinning is off. */
-export function createPinning(config: BreakwaterConfig, configFile: string, log: Logger, store?: PinStore): PinningSetup | undefined {
+/**
+ * Opens the pin store (`storage.dir`/pins.db unless one is given) and the pinning verdicts; undefined when
+ * pinning is off. Every recorded change is published on the `guard` channel (guard `pin`, no request id:
+ * it is decided at list time), where audit, metrics and alerts subscribe.
+ */
+export function createPinning(
+  config: BreakwaterConfig,
+  configFile: string,
+  log: Logger,
+  store?: PinStore,
+  guardChannel?: Pick<Channel<GuardDecisionEvent>, 'active' | 'publish'>,
+): PinningSetup | undefined {
   if (!pinningWanted(config)) return undefined;
   const owned = store === undefined;
   const pins = store ?? new SqlitePinStore(storagePath(config, configFile, 'pins.db'));
-  return { pinning: new ToolPinning(pins, (upstream) => pinningRules(config, upstream), log), store: pins, owned };
+  const publish = (e: PinEvent) => {
+    if (!guardChannel?.active) return;
+    const rules = pinningRules(config, e.upstream);
+    guardChannel.publish({
+      requestId: '',
+      upstream: e.upstream,
+      name: e.tool,
+      guard: 'pin',
+      rule: e.rule,
+      path: '',
+      mode: rules?.onChange === 'flag' && !e.blocked ? 'monitor' : 'enforce',
+      decision: e.blocked ? 'deny' : 'allow',
+    });
+  };
+  return { pinning: new ToolPinning(pins, (upstream) => pinningRules(config, upstream), log, Date.now, publish), store: pins, owned };
 }
 
 /**

@@ -2,5 +2,5 @@ export { canonicalJson, digestTool, pinnedDefinition, type ToolDigest } from './
 export { scanTool, type PoisonFinding, type ScanContext } from './poison-scan.js';
 export type { PinRecord, PinStore } from './pin-store.js';
 export { approvePin, rejectPin, short, type PinActionResult } from './pin-actions.js';
-export { ToolPinning, type PinningLog, type PinningRules, type PinnedItem } from './tool-pinning.js';
+export { ToolPinning, type PinEvent, type PinningLog, type PinningRules, type PinnedItem } from './tool-pinning.js';
 export { pinDiff } from './pin-diff.js';

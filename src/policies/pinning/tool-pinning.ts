@@ -18,6 +18,17 @@ export interface PinnedItem {
   readonly [key: string]: unknown;
 }
 
+/** A list-time pinning decision worth recording (audit, metrics, alerts): never per call. */
+export interface PinEvent {
+  readonly upstream: string;
+  readonly tool: string;
+  /** `pin.changed`, `pin.new-held`, `pin.poisoned`, `pin.renamed`, `pin.rejected`, `pin.restored`. */
+  readonly rule: string;
+  readonly blocked: boolean;
+  readonly approvedHash: string | null;
+  readonly servedHash: string;
+}
+
 /** The minimal logger pinning reports to. */
 export interface PinningLog {
   warn(obj: object, msg: string): void;
@@ -41,6 +52,8 @@ export class ToolPinning {
     private readonly rules: (upstream: string) => PinningRules | undefined,
     private readonly log: PinningLog,
     private readonly now: () => number = Date.now,
+    /** Told of every recorded change (new held tool, changed, poisoned, renamed, restored); not of unchanged lists. */
+    private readonly onEvent: (event: PinEvent) => void = () => {},
   ) {}
 
   /** Why `tool` of `upstream` is blocked, or undefined when it may be served. */
@@ -94,10 +107,15 @@ export class ToolPinning {
     const pin = byName.get(item.name);
     const now = this.now();
     const ids = { upstream, tool: item.name, hash: digest.hash };
+    const event = (rule: string, blocked: boolean, approvedHash: string | null) =>
+      this.onEvent({ upstream, tool: item.name, rule, blocked, approvedHash, servedHash: digest.hash });
     if (pin?.rejectedHash === digest.hash) return 'its definition was rejected by an operator (breakwater pins approve to allow it)';
     if (pin !== undefined && pin.approvedHash === digest.hash) {
       // The upstream went back to the approved definition: nothing is pending any more.
-      if (pin.pendingHash !== null) await this.store.put({ ...pin, pendingHash: null, pendingText: null, updatedAt: now });
+      if (pin.pendingHash !== null) {
+        await this.store.put({ ...pin, pendingHash: null, pendingText: null, updatedAt: now });
+        event('pin.restored', false, pin.approvedHash);
+      }
       return undefined;
     }
     if (pin !== undefined && pin.pendingHash === digest.hash) return this.#heldReason(pin, rules);
@@ -125,6 +143,9 @@ export class ToolPinning {
         this.log.warn({ ...ids, renamedFrom: renamed.tool }, 'tool renamed with an identical definition: pinned as the same tool');
       if (suspicious) this.log.warn({ ...ids, findings }, 'tool description looks poisoned');
       if (!trusted) this.log.warn(ids, 'new tool held for approval (breakwater pins approve)');
+      if (renamed) event('pin.renamed', false, renamed.approvedHash);
+      if (suspicious) event('pin.poisoned', !trusted, record.approvedHash);
+      else if (!trusted) event('pin.new-held', true, null);
       return trusted ? undefined : this.#heldReason(record, rules);
     }
     const changed: PinRecord = { ...pin, pendingHash: digest.hash, pendingText: digest.text, findings, updatedAt: now };
@@ -135,7 +156,9 @@ export class ToolPinning {
         ? 'tool definition changed since approval: blocked until approved'
         : 'tool definition changed since approval',
     );
-    return this.#heldReason(changed, rules);
+    const reason = this.#heldReason(changed, rules);
+    event(suspicious ? 'pin.poisoned' : 'pin.changed', reason !== undefined, pin.approvedHash);
+    return reason;
   }
 
   /** The block reason of a tool whose served definition is pending (undefined: flagged but served). */

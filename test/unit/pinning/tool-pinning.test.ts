@@ -76,6 +76,23 @@ describe('ToolPinning', () => {
     assert.equal(p.blocked('up', 'get_weather'), undefined);
   });
 
+  it('reports each recorded change once: changed (blocked), restored; nothing for an unchanged list', async () => {
+    const events: string[] = [];
+    const p = new ToolPinning(
+      new MemoryPinStore(),
+      () => RULES,
+      quiet,
+      () => 1,
+      (e) => events.push(`${e.rule}:${e.blocked}`),
+    );
+    await p.review('up', [weather(), echo]);
+    await p.review('up', [weather(), echo]);
+    await p.review('up', [weather('v2'), echo]);
+    await p.review('up', [weather('v2'), echo]);
+    await p.review('up', [weather(), echo]);
+    assert.deepEqual(events, ['pin.changed:true', 'pin.restored:false']);
+  });
+
   it('flag mode serves a changed tool (unless it looks poisoned and poisoning is block)', async () => {
     const { p } = pinning(new MemoryPinStore(), { onChange: 'flag' });
     await p.review('up', [weather()]);
