@@ -6,9 +6,19 @@
  * with the full reliability stack (deadline, retry, breakers, bulkhead, two replicas; cache off);
  * `http-http-guarded` is `http-http` with guards (issue 10): schema validation of every call against the
  * tool's inputSchema plus a SQL read-only guard on the echo text, which the load generator sends as a
- * `SELECT '…'` statement of the scenario's size.
+ * `SELECT '…'` statement of the scenario's size. `http-http-observed` is `http-http` with the operations
+ * subscribers on (admin listener, Prometheus metrics, access log to a file); `http-http-traced` adds
+ * OpenTelemetry tracing at 100 % sampling, exported over OTLP/HTTP to a sink in the harness (issue 11).
  */
-export const VARIANTS = ['direct', 'http-http', 'http-http-full', 'http-http-guarded', 'http-stdio'] as const;
+export const VARIANTS = [
+  'direct',
+  'http-http',
+  'http-http-full',
+  'http-http-guarded',
+  'http-http-observed',
+  'http-http-traced',
+  'http-stdio',
+] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** Scenario name → echo payload size in bytes. */
@@ -36,7 +46,8 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]      (or: node dist/bench/run.js [options])
 
   --quick                 short cells (0.5 s warm-up + 1.5 s) and fewer samples; whole run < 90 s
-  --variants LIST         comma list of direct, http-http, http-http-full, http-http-guarded, http-stdio (default: all)
+  --variants LIST         comma list of direct, http-http, http-http-full, http-http-guarded,
+                          http-http-observed, http-http-traced, http-stdio (default: all)
   --scenarios LIST        comma list of echo-100B, echo-64KB                   (default: all)
   --concurrency LIST      comma list of virtual clients per cell               (default: 1,16,64)
   --duration SECONDS      measured window per cell                             (default: 5, quick 1.5)

@@ -4,10 +4,19 @@ import { lastWords, stopChild, type Child, type Pinning } from './children.js';
 import { SCENARIOS, type BenchOptions, type Scenario, type Variant } from './cli.js';
 import { errorText, log } from './log.js';
 import type { Row } from './report.js';
-import { runLoadCell, startGateway, startHttpUpstream, type Paths, type Server } from './servers.js';
+import { runLoadCell, startGateway, startHttpUpstream, type GatewayStack, type Paths, type Server } from './servers.js';
 import { round } from './stats.js';
+import { traceSink } from './trace-sink.js';
 
 const SETUP_TIMEOUT_MS = 15_000;
+
+/** The gateway stack each gateway variant runs (pass-through when absent). */
+const STACKS: Partial<Record<Variant, GatewayStack>> = {
+  'http-http-full': 'full',
+  'http-http-guarded': 'guarded',
+  'http-http-observed': 'observed',
+  'http-http-traced': 'traced',
+};
 
 /** What a variant needs running: the target URL, the pids to measure, and whether it is still alive. */
 interface Target {
@@ -64,8 +73,13 @@ async function startTargets(
         if (v === 'direct') {
           targets.set(v, { url: upstream.url, upstreamPid: upstream.child.pid, dead: deathOf([upstream.child]) });
         } else {
-          const stack = v === 'http-http-full' ? 'full' : v === 'http-http-guarded' ? 'guarded' : 'pass-through';
-          const gw = await startGateway(p, { url: upstream.url }, { cpu, tmpDir, name: v, profileDir, stack });
+          const stack = STACKS[v] ?? 'pass-through';
+          const traceEndpoint = stack === 'traced' ? await traceSink() : undefined;
+          const gw = await startGateway(
+            p,
+            { url: upstream.url },
+            { cpu, tmpDir, name: v, profileDir, stack, ...(traceEndpoint && { traceEndpoint }) },
+          );
           started.push(gw.child);
           targets.set(v, {
             url: gw.url,

@@ -45,6 +45,9 @@ const TARGETS = {
   fullRatio: 0.9,
   /** Guards (schema validation + one SQL guard) against pass-through (issue 10). */
   guardedRatio: 0.9,
+  /** Metrics + access log (tracing off) against pass-through, and with tracing at 100 % (issue 11). */
+  observedRatio: 0.95,
+  tracedRatio: 0.85,
   cpuMsPerCall: 0.15,
   addedP50Ms: 0.3,
   idleKb: 30,
@@ -88,7 +91,22 @@ export function summarize(rows: Row[], cold: ColdStartResult | null, idle: IdleS
     pass: guardedRatio === null ? null : guardedRatio >= TARGETS.guardedRatio,
     ...(h16 && g16 ? { detail: `${g16.callsPerSec} vs ${h16.callsPerSec} calls/s` } : {}),
   });
-  for (const v of ['http-http', 'http-http-full', 'http-http-guarded', 'http-stdio'] as const) {
+  for (const [v, target, what] of [
+    ['http-http-observed', TARGETS.observedRatio, 'metrics + access log'],
+    ['http-http-traced', TARGETS.tracedRatio, 'metrics + access log + tracing at 100 %'],
+  ] as const) {
+    const o16 = find(rows, v, 'echo-100B', 16);
+    const r = h16?.callsPerSec && o16?.callsPerSec ? o16.callsPerSec / h16.callsPerSec : null;
+    figures.push({
+      name: `observability calls/s ÷ pass-through (${v} ÷ http-http: ${what}), echo-100B C16`,
+      value: round(r, 3),
+      unit: '×',
+      target: `≥ ${target}`,
+      pass: r === null ? null : r >= target,
+      ...(h16 && o16 ? { detail: `${o16.callsPerSec} vs ${h16.callsPerSec} calls/s` } : {}),
+    });
+  }
+  for (const v of ['http-http', 'http-http-full', 'http-http-guarded', 'http-http-observed', 'http-http-traced', 'http-stdio'] as const) {
     const r = find(rows, v, 'echo-100B', 16);
     const cpu = r?.gatewayCpuMsPerCall ?? null;
     figures.push({

@@ -57,7 +57,7 @@ export async function startHttpUpstream(p: Paths, cpu: number | undefined): Prom
 export type GatewayUpstream = { url: string } | { stdio: true };
 
 /** Which policies the gateway runs: none (pass-through), or the full reliability stack. */
-export type GatewayStack = 'pass-through' | 'full' | 'guarded';
+export type GatewayStack = 'pass-through' | 'full' | 'guarded' | 'observed' | 'traced';
 
 /** Every policy off: the gateway only routes and forwards (the baseline the stack is compared to). */
 const PASS_THROUGH_POLICIES = '{ timeoutMs: 0, breaker: { enabled: false }, bulkhead: { enabled: false }, healthCheck: { intervalMs: 0 } }';
@@ -67,7 +67,27 @@ const GUARDS: Record<GatewayStack, string> = {
   'pass-through': '{ schema: { enabled: false } }',
   full: '{ schema: { enabled: false } }',
   guarded: '{ schema: { enabled: true }, tools: { echo: [{ type: sql, args: [/text] }] } }',
+  observed: '{ schema: { enabled: false } }',
+  traced: '{ schema: { enabled: false } }',
 };
+
+/** Where the observed/traced stacks write their access log and send their spans. */
+export interface ObservabilityTargets {
+  readonly accessLogFile: string;
+  readonly traceEndpoint?: string;
+}
+
+/** The operations sections of the observed (metrics + access log) and traced (+ tracing at 100 %) stacks. */
+function observabilityConfig(stack: GatewayStack, o: ObservabilityTargets | undefined): string[] {
+  if ((stack !== 'observed' && stack !== 'traced') || o === undefined) return [];
+  const q = JSON.stringify;
+  const tracing =
+    stack === 'traced' && o.traceEndpoint ? `, tracing: { enabled: true, endpoint: ${q(o.traceEndpoint)}, sampleRatio: 1 }` : '';
+  return [
+    'admin: { enabled: true, host: 127.0.0.1, port: 0 }',
+    `observability: { metrics: { enabled: true }, accessLog: { enabled: true, stdout: false, file: ${q(o.accessLogFile)} }${tracing} }`,
+  ];
+}
 
 /**
  * The full reliability stack with cache off, as an operator would run it: overall deadline and attempt
@@ -80,14 +100,26 @@ const FULL_POLICIES =
   'bulkhead: { maxConcurrent: 256, maxQueue: 256 }, replicas: { strategy: weighted }, cache: { enabled: false } }';
 
 /** The YAML config the gateway is started with (JSON-quoted scalars are valid YAML). */
-export function gatewayConfig(p: Paths, upstream: GatewayUpstream, stack: GatewayStack = 'pass-through'): string {
+export function gatewayConfig(
+  p: Paths,
+  upstream: GatewayUpstream,
+  stack: GatewayStack = 'pass-through',
+  obs?: ObservabilityTargets,
+): string {
   const q = JSON.stringify;
   const policies = stack === 'full' ? FULL_POLICIES : PASS_THROUGH_POLICIES;
   const up =
     'url' in upstream
       ? `{ url: ${q(upstream.url)}, prefix: ""${stack === 'full' ? `, replicas: [{ url: ${q(upstream.url)} }]` : ''}, policies: ${policies}, guards: ${GUARDS[stack]} }`
       : `{ command: ${q(process.execPath)}, args: [${q(p.upstreamStdio)}], prefix: "", policies: ${policies}, guards: ${GUARDS[stack]} }`;
-  return ['server: { host: 127.0.0.1, port: 0 }', 'logging: { level: warn }', 'upstreams:', `  bench: ${up}`, ''].join('\n');
+  return [
+    'server: { host: 127.0.0.1, port: 0 }',
+    'logging: { level: warn }',
+    ...observabilityConfig(stack, obs),
+    'upstreams:',
+    `  bench: ${up}`,
+    '',
+  ].join('\n');
 }
 
 /** A started gateway; inspectorUrl is set when started with inspect. */
@@ -99,10 +131,22 @@ export interface Gateway extends Server {
 export async function startGateway(
   p: Paths,
   upstream: GatewayUpstream,
-  opts: { cpu: number | undefined; tmpDir: string; name: string; inspect?: boolean; profileDir?: string | undefined; stack?: GatewayStack },
+  opts: {
+    cpu: number | undefined;
+    tmpDir: string;
+    name: string;
+    inspect?: boolean;
+    profileDir?: string | undefined;
+    stack?: GatewayStack;
+    traceEndpoint?: string;
+  },
 ): Promise<Gateway> {
   const configPath = join(opts.tmpDir, `${opts.name}.yaml`);
-  writeFileSync(configPath, gatewayConfig(p, upstream, opts.stack));
+  const obs = {
+    accessLogFile: join(opts.tmpDir, `${opts.name}-access.log`),
+    ...(opts.traceEndpoint && { traceEndpoint: opts.traceEndpoint }),
+  };
+  writeFileSync(configPath, gatewayConfig(p, upstream, opts.stack, obs));
   const nodeArgs = opts.inspect ? ['--inspect=127.0.0.1:0'] : [];
   if (opts.profileDir !== undefined)
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${opts.profileDir}`, `--cpu-prof-name=${opts.name}.cpuprofile`);

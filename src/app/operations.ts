@@ -64,8 +64,8 @@ export class Operations {
     const access = config.observability.accessLog;
     if (access.enabled) {
       const sinks = [
-        ...(access.stdout ? [createLogger({ level: 'info', destination: stdoutIsProtocol ? 2 : 1 })] : []),
-        ...(access.file !== undefined ? [createLogger({ level: 'info', file: access.file })] : []),
+        ...(access.stdout ? [createLogger({ level: 'info', destination: stdoutIsProtocol ? 2 : 1, redactKeys: false })] : []),
+        ...(access.file !== undefined ? [createLogger({ level: 'info', file: access.file, redactKeys: false })] : []),
       ];
       this.#offs.push(subscribeAccessLog(channels, sinks));
     }

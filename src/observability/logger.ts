@@ -24,6 +24,11 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream | 1 | 2;
   /** Append to this file instead (created with its folder when missing); `destination` is then ignored. */
   readonly file?: string;
+  /**
+   * false: no redaction by key (lines whose fields are all known, like access lines: redaction by key
+   * costs more than the rest of the line). Secret values are still scrubbed.
+   */
+  readonly redactKeys?: boolean;
 }
 
 /** The process logger: pino JSON, secrets redacted by key and scrubbed by value, one line per event. */
@@ -39,7 +44,7 @@ export function createLogger(options: LoggerOptions): Logger {
     {
       level: options.level,
       base: { service: 'breakwater' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      ...(options.redactKeys !== false && { redact: { paths: REDACT_PATHS, censor: '[redacted]' } }),
       // Keys above catch credentials by name; this catches them by value wherever they land (a message, an
       // error string, a URL): known secret values and token shapes (core/secret-scrubber.ts).
       hooks: { streamWrite: scrubSecrets },

@@ -49,24 +49,43 @@ export function traceOf(params: CallContext['params']): TraceCarrier | undefined
   return out;
 }
 
-/** Publishes call start (the caller checked `callStart.active`). */
+/** Publishes call start (the caller checked `callStart.active`). Literal objects, no spreads: per call. */
 export function publishCallStart(channels: Channels, ctx: CallContext, at: number): void {
-  const trace = traceOf(ctx.params);
-  channels.callStart.publish({ ...callTarget(ctx), at, rpcId: ctx.rpcId, ...(trace !== undefined && { trace }) });
+  channels.callStart.publish({
+    requestId: ctx.requestId,
+    method: ctx.method,
+    upstream: ctx.route.upstream,
+    name: ctx.route.name,
+    principal: ctx.principal.id,
+    era: ctx.era,
+    sessionId: ctx.sessionId,
+    at,
+    rpcId: ctx.rpcId,
+    trace: traceOf(ctx.params),
+  });
 }
 
-/** Publishes call end (the caller checked `callEnd.active`). */
+/** Publishes call end (the caller checked `callEnd.active`). Literal objects, no spreads: per call. */
 export function publishCallEnd(channels: Channels, ctx: CallContext, started: number, result: CallResult | undefined, err: unknown): void {
   const at = ctx.clock.now();
-  const { outcome, errorCode } = callOutcome(result, err, ctx.signal);
+  const { outcome, errorCode } = err === undefined ? (result?.isError === true ? TOOL_ERROR : OK) : callOutcome(result, err, ctx.signal);
   const event: CallEndEvent = {
-    ...callTarget(ctx),
+    requestId: ctx.requestId,
+    method: ctx.method,
+    upstream: ctx.route.upstream,
+    name: ctx.route.name,
+    principal: ctx.principal.id,
+    era: ctx.era,
+    sessionId: ctx.sessionId,
     at,
     outcome,
-    ...(errorCode !== undefined && { errorCode }),
+    errorCode,
     durationMs: at - started,
-    ...(ctx.state.upstreamMs !== undefined && { upstreamMs: ctx.state.upstreamMs }),
+    upstreamMs: ctx.state.upstreamMs,
     attempts: ctx.state.attempts,
   };
   channels.callEnd.publish(event);
 }
+
+const OK = { outcome: 'ok', errorCode: undefined } as const;
+const TOOL_ERROR = { outcome: 'tool-error', errorCode: undefined } as const;
