@@ -1,5 +1,5 @@
 /**
- * The shape of one CLI command (see ADR 0007): its options for `node:util` `parseArgs` (strict), the
+ * The shape of one CLI command (see ADR 0025): its options for `node:util` `parseArgs` (strict), the
  * help text built from them, and `run`. The table in `commands.ts` loads a command's module lazily.
  */
 
