@@ -23,6 +23,8 @@ export function upstreamSpecs(name: string, upstream: UpstreamConfig, healthChec
     ...(r.command !== undefined && { command: r.command }),
     ...(r.cwd !== undefined && { cwd: r.cwd }),
     ...(r.url !== undefined && { url: r.url }),
+    // One token per upstream: every replica's spec carries the same (frozen) auth object (see oauth/shared-source.ts).
+    ...(upstream.auth !== undefined && r.transport === 'streamable-http' && { auth: upstream.auth }),
     ...(r.transport === 'stdio' && upstream.sandbox?.enabled === true && { sandbox: upstream.sandbox }),
     ...(healthCheck !== undefined &&
       healthCheck.intervalMs > 0 && {

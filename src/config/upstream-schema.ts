@@ -5,6 +5,7 @@ import { policyScopeSchema, toolPolicyScopeSchema } from './policy-schema.js';
 import { arg, bool, envMap, glob, headerMap, httpUrl, int, ms, positiveMs, text } from './primitives.js';
 import { checkEndpoint } from './endpoint-check.js';
 import { sandboxSchema } from './sandbox-schema.js';
+import { upstreamAuthSchema } from './upstream-auth-schema.js';
 import { inferTransport, TRANSPORTS } from './transport.js';
 
 /** Largest settable upstream message: well under V8's longest string, which a message must fit in. */
@@ -81,6 +82,8 @@ const upstreamFields = z.strictObject({
   policies: policyScopeSchema.prefault({}),
   toolPolicies: z.record(glob(), toolPolicyScopeSchema).default({}),
   guards: upstreamGuardsSchema.prefault({}),
+  // Streamable HTTP only: the gateway's own OAuth token for this upstream (issue 9 item 4, ADR 0022).
+  auth: upstreamAuthSchema.optional(),
   // stdio only: run the child under bubblewrap with resource limits (absent: not sandboxed).
   sandbox: sandboxSchema.optional(),
 });
@@ -91,5 +94,13 @@ export const upstreamSchema = upstreamFields
   .refine((u) => u.sandbox === undefined || (u.transport ?? inferTransport(u)) === 'stdio', {
     error: 'sandbox confines a child process: it applies to stdio upstreams (command) only',
     path: ['sandbox'],
+  })
+  .refine((u) => u.auth === undefined || (u.transport ?? inferTransport(u)) === 'streamable-http', {
+    error: 'auth obtains an OAuth token for a Streamable HTTP upstream (url); use headers for sse',
+    path: ['auth'],
+  })
+  .refine((u) => u.auth === undefined || !Object.keys(u.headers).some((h) => h.toLowerCase() === 'authorization'), {
+    error: 'auth sets the Authorization header: remove it from headers',
+    path: ['headers'],
   })
   .transform((upstream) => ({ ...upstream, transport: upstream.transport ?? inferTransport(upstream) }));

@@ -4,6 +4,8 @@ import type { JsonRpcMessage, RequestId } from '../protocol/index.js';
 import { type Channel, type ChannelHandlers, type SendOptions, type WireState, deliverJson, serialise } from './channel.js';
 import { GetStream } from './http-get-stream.js';
 import { modernHeaders, transportError, type HttpEndpointOptions } from './http-common.js';
+import type { BearerSource } from './oauth/auth-spec.js';
+import { upstreamAuthError } from './oauth/token-source.js';
 import { PostExchange, type ExchangeOutcome } from './post-exchange.js';
 import { sessionGone } from './session-gone.js';
 import type { ResolvedRestart } from './spec.js';
@@ -25,6 +27,8 @@ export interface HttpChannelOptions extends HttpEndpointOptions {
   readonly random: Random;
   /** Backoff of the GET stream's reconnects. */
   readonly backoff: ResolvedRestart;
+  /** The gateway's own OAuth token for this upstream (ADR 0022); absent: only the static headers. */
+  readonly credentials?: BearerSource;
 }
 
 /**
@@ -46,6 +50,8 @@ export class HttpChannel implements Channel {
   #wire: WireState = { era: 'legacy', protocolVersion: undefined };
   #sessionId: string | undefined;
   #headers: Record<string, string> = {};
+  /** The bearer token in #headers (credentials only). */
+  #bearer: string | undefined;
   #reinit: Promise<void> | undefined;
   #get: GetStream | undefined;
   #closed = false;
@@ -111,19 +117,30 @@ export class HttpChannel implements Channel {
     const body = serialise(this.#o.name, message, options.body);
     if (options.handshake !== true) await this.#sessionReady();
     const { signal, requestId } = options;
-    for (let retried = false; ; retried = true) {
+    const credentials = this.#o.credentials;
+    if (credentials !== undefined) this.#useBearer(await credentials.token());
+    let reauthorised = false;
+    for (let retried = false; ;) {
       const session = this.#sessionId;
       let headers = this.#wire.era === 'modern' ? modernHeaders(this.#headers, message) : this.#headers;
       // The request's own headers (SEP-2243 Mcp-Param-*), modern era only; W3C trace context in both eras.
       if (options.headers !== undefined)
         headers = this.#wire.era === 'modern' ? { ...options.headers, ...headers } : { ...traceHeaders(options.headers), ...headers };
       const canExpire = session !== undefined && this.#wire.era === 'legacy' && options.handshake !== true && !retried;
-      const { expired, resume } = await this.#post(body, headers, requestId, signal, canExpire);
+      const { expired, resume, unauthorized } = await this.#post(body, headers, requestId, signal, canExpire);
+      // A 401 refused the request (not executed): renew the token once and send it again (ADR 0022).
+      if (unauthorized === true) {
+        if (reauthorised) throw upstreamAuthError(this.#o.name, 'the upstream refused a freshly issued access token (HTTP 401)');
+        reauthorised = true;
+        this.#useBearer(await credentials!.rejected(this.#bearer!));
+        continue;
+      }
       // SEP-1699: the stream ended (or broke) after event ids but before the response: fetch the rest.
       if (resume !== undefined && requestId !== undefined && options.answered?.() === false && this.#wire.era === 'legacy')
         return this.#resume(requestId, signal, options.answered, resume);
       // Our session is gone (404, or 400 naming it): the upstream provably did not process this message.
       if (!expired) return;
+      retried = true;
       await this.#expire(session);
     }
   }
@@ -143,6 +160,7 @@ export class HttpChannel implements Channel {
       maxJsonDepth: o.maxJsonDepth,
       related,
       signal,
+      interceptUnauthorized: o.credentials !== undefined,
       expired: (status, text) => canExpire && sessionGone(status, text),
       session: (id) => {
         if (id !== this.#sessionId && this.#wire.era === 'legacy') {
@@ -237,12 +255,20 @@ export class HttpChannel implements Channel {
     deliverJson(this.#handlers, text, related, this.#o.maxJsonDepth);
   }
 
+  /** Puts `token` into the headers (rebuilt only when it changed). */
+  #useBearer(token: string): void {
+    if (token === this.#bearer) return;
+    this.#bearer = token;
+    this.#rebuildHeaders();
+  }
+
   #rebuildHeaders(): void {
     const h: Record<string, string> = {
       ...this.#o.headers,
       accept: 'application/json, text/event-stream',
       'content-type': 'application/json',
     };
+    if (this.#bearer !== undefined) h.authorization = `Bearer ${this.#bearer}`;
     if (this.#wire.protocolVersion !== undefined) h['mcp-protocol-version'] = this.#wire.protocolVersion;
     if (this.#sessionId !== undefined && this.#wire.era === 'legacy') h['mcp-session-id'] = this.#sessionId;
     this.#headers = h;

@@ -7,6 +7,7 @@ import { connectSignal, handshake, initializeLegacy, type HandshakeContext } fro
 import { HttpChannel } from './http-channel.js';
 import { JsonRpcPeer } from './json-rpc-peer.js';
 import { sandboxedCommand } from './sandbox.js';
+import { sharedBearerSource } from './oauth/shared-source.js';
 import type { ResolvedRestart, UpstreamLogger, UpstreamSpec } from './spec.js';
 import { SseChannel } from './sse-channel.js';
 import { StdioChannel } from './stdio-channel.js';
@@ -135,7 +136,16 @@ function httpEndpoint(ctx: LinkContext, url: string): HttpEndpointOptions {
 export const openHttpLink: LinkOpener = async (ctx, signal) => {
   const { spec } = ctx;
   if (spec.url === undefined) throw unavailable(spec.name, 'no url configured', false);
-  const channel = new HttpChannel({ ...httpEndpoint(ctx, spec.url), clock: ctx.clock, random: ctx.random, backoff: ctx.restart });
+  const credentials =
+    spec.auth &&
+    sharedBearerSource(spec.auth, { upstream: spec.name.replace(/#\d+$/, ''), clock: ctx.clock, random: ctx.random, log: ctx.log });
+  const channel = new HttpChannel({
+    ...httpEndpoint(ctx, spec.url),
+    clock: ctx.clock,
+    random: ctx.random,
+    backoff: ctx.restart,
+    ...(credentials && { credentials }),
+  });
   const peer = newPeer(ctx, channel);
   channel.onSessionExpired = async () => {
     const bounded = connectSignal(signal, ctx.clock, ctx.connectTimeoutMs, spec.name);

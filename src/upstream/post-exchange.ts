@@ -24,6 +24,8 @@ export interface ExchangeSink {
    * asked with the status alone when the response starts, and again with the body of an error response.
    */
   expired(status: number, body?: string): boolean;
+  /** True when a 401 is the channel's to handle (it holds credentials): the body is discarded, `unauthorized` resolved. */
+  readonly interceptUnauthorized?: boolean;
   session(id: string): void;
   deliver(text: string, related: RequestId | undefined): void;
   message(parsed: unknown, related: RequestId | undefined): void;
@@ -39,6 +41,8 @@ export interface ExchangeOutcome {
   readonly expired: boolean;
   /** The SSE stream ended (or broke) after giving event ids: the rest may be fetched with GET + Last-Event-ID. */
   readonly resume?: ResumePoint;
+  /** HTTP 401 with credentials of ours: the upstream refused the request (it was not executed). */
+  readonly unauthorized?: boolean;
 }
 
 /**
@@ -52,6 +56,7 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   #reject!: (err: unknown) => void;
   #mode: Mode = 'discard';
   #expired = false;
+  #unauthorized = false;
   #oversized = false;
   #status = 0;
   #parts: Buffer[] = [];
@@ -78,7 +83,8 @@ export class PostExchange implements Dispatcher.DispatchHandler {
     this.#status = status;
     const sid = headers['mcp-session-id'];
     if (typeof sid === 'string') this.sink.session(sid);
-    if (this.sink.expired(status)) this.#expired = true;
+    if (status === 401 && this.sink.interceptUnauthorized === true) this.#unauthorized = true;
+    else if (this.sink.expired(status)) this.#expired = true;
     else if (status === 202 || status === 204) this.#mode = 'discard';
     else if (status < 200 || status >= 300) this.#mode = 'error';
     else if (String(headers['content-type'] ?? '').startsWith('text/event-stream')) {
@@ -119,6 +125,7 @@ export class PostExchange implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     this.#offAbort?.();
     try {
+      if (this.#unauthorized) return this.#resolve({ expired: false, unauthorized: true });
       if (this.#mode === 'json') this.#json!.end();
       else if (this.#mode === 'error') {
         const text = this.#text();

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/index.js';
+import type { UpstreamAuthSpec } from './oauth/auth-spec.js';
 import type { SandboxSpec } from './sandbox.js';
 
 /** Restart policy of a supervised upstream (stdio child, SSE stream, HTTP handshake); unset fields take the kind's defaults. */
@@ -34,6 +35,8 @@ export interface UpstreamSpec {
   /** HTTP kinds: the MCP endpoint (streamable-http) or the SSE stream URL (sse). */
   readonly url?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Streamable HTTP: the gateway's own OAuth credentials for this upstream (sent as `Authorization: Bearer`). */
+  readonly auth?: UpstreamAuthSpec;
   /**
    * Protocol era; 'auto' probes with server/discover once and caches the verdict. 'dual' probes too, and
    * when the server is modern, legacy callers get a second, legacy link of their own (docs/adr/0002).

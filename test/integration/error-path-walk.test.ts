@@ -313,6 +313,10 @@ void describe('error path: every catalogue code, both eras, HTTP and stdio', () 
       elsewhere: 'test/unit/security/audit-log.test.ts',
       reason: 'needs an audit log that cannot be written (fail-closed)',
     },
+    GW_UPSTREAM_AUTH: {
+      elsewhere: 'test/integration/upstream-oauth.test.ts',
+      reason: 'needs an upstream with OAuth credentials and an authorization server that refuses them',
+    },
     GW_UNATTRIBUTABLE: { where: 'in-band', provoke: () => 'sent to an upstream (its server→client request), never to a caller' },
   };
 
