@@ -1,6 +1,6 @@
 // Issue 8 item 7: every command line shown in README.md and docs/*.md runs here, as written, or its block
 // says why not. Breakwater invocations (`npx breakwater …`, `breakwater …`, `node dist/src/main.js …`) run
-// the CLI from source in a scratch folder holding the files the docs show (a block marked `file: NAME`);
+// the CLI from source, one fresh folder per block holding the doc's files its commands name (`file: NAME`);
 // a console block's output lines and `echo $?` are compared with what the command printed. Long-running
 // commands must come up (a ready line) and stop on SIGTERM; `client` commands run against a gateway
 // started here (the URL rewritten). npm scripts and bench entries must exist. Block markers:
@@ -162,24 +162,20 @@ void describe('docs: every command line shown runs (or its block says why not)',
       });
     if (commands.length === 0) continue;
     it(`${doc}: ${commands.length} command lines`, async (t) => {
-      const dir = mkdtempSync(join(scratch, basename(doc, '.md') + '-'));
       const env: Record<string, string> = {};
-      const files = new Map<string, string>();
+      // The files the doc shows, and a recipe's script that the docs describe but do not show.
+      const files = new Map<string, string>([['pushback.yaml', 'tools:\n  pushback: { retryAfterMs: 1000, httpStatus: 503 }\n']]);
       for (const block of own) {
         const p = parts(block);
         const file = p.get('file');
-        if (file !== undefined) {
-          writeFileSync(join(dir, file), block.text + '\n');
-          files.set(file, join(dir, file));
-        }
+        if (file !== undefined) files.set(file, block.text + '\n');
         for (const name of (p.get('env') ?? '')
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean))
           env[name] = 'example';
       }
-      // A recipe's script that the docs describe but do not show as a file.
-      writeFileSync(join(dir, 'pushback.yaml'), 'tools:\n  pushback: { retryAfterMs: 1000, httpStatus: 503 }\n');
+      const dirs = new Map<DocBlock, string>();
       for (const command of commands) {
         total++;
         const label = `${command.block.where}: ${command.argv.join(' ')}`;
@@ -200,12 +196,18 @@ void describe('docs: every command line shown runs (or its block says why not)',
           t.diagnostic(`${label}: not run, needs network (${network})`);
           continue;
         }
+        // Each block runs in a fresh folder (its commands may build on each other, like a newcomer's session)
+        // holding only the doc's files its commands name.
+        let dir = dirs.get(command.block);
+        if (dir === undefined) dirs.set(command.block, (dir = mkdtempSync(join(scratch, basename(doc, '.md') + '-'))));
         const argv = args.map((a) => {
           if (a === 'http://127.0.0.1:8080/mcp' && gw) return gw.url;
           if (a === '4001') return '0';
           if (a.startsWith('/tmp/')) return join(dir, basename(a));
-          const file = files.get(basename(a));
-          return file ?? a;
+          const text = files.get(basename(a));
+          if (text === undefined) return a;
+          writeFileSync(join(dir!, basename(a)), text);
+          return join(dir!, basename(a));
         });
         const run = await runCli(argv, dir, env, LONG_RUNNING.has(sub));
         const printed = (run.stdout + run.stderr).replaceAll(dir + '/', '');
