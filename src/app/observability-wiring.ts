@@ -9,7 +9,8 @@ import type { UpstreamConnection } from '../upstream/index.js';
 import type { ResilienceRegistry, UpstreamResilience } from './upstream-resilience.js';
 
 /**
- * The gateway's channels, a failing subscriber reported through a throttled warn line: a subscriber that
+ * The gateway's channels (docs/adr/0023-per-gateway-observability-channels.md), a failing subscriber
+ * reported through a throttled warn line: a subscriber that
  * throws on every call must not flood the log (nor, being synchronous, ever fail the call).
  */
 export function gatewayChannels(log: Logger, clock: Clock): Channels {

@@ -2,7 +2,8 @@
  * The one list of observability events (ARCHITECTURE §4.6). Every layer publishes here; metrics, traces,
  * access logs, audit, the dashboard and alerts subscribe. In the spirit of undici's diagnostics module, but
  * one instance per gateway (not node:diagnostics_channel's process-global names), so two gateways in one
- * process (tests, hot reload) never see each other's events.
+ * process (tests, hot reload) never see each other's events
+ * (docs/adr/0023-per-gateway-observability-channels.md).
  *
  * Rules for publishers: check `channel.active` before building a payload on a hot path; payloads are
  * plain frozen-by-convention objects, never live state. Subscribers must be cheap and synchronous; one that

@@ -30,8 +30,9 @@ export interface GatewayMetrics {
 
 /**
  * Subscribes the `breakwater_*` metrics to a gateway's channels (names and labels: docs/operations.md,
- * ADR 0010). Counters and histograms move on events with cached label children (one Map lookup per
- * series); gauges of state (breakers, bulkheads, sessions, upstream up) are read from `state` at scrape.
+ * docs/adr/0024-metric-names-and-label-cardinality.md). Counters and histograms move on events with cached
+ * label children (one Map lookup per series); gauges of state (breakers, bulkheads, sessions, upstream up)
+ * are read from `state` at scrape.
  */
 export function createGatewayMetrics(channels: Channels, state: GatewayStateSource, options: GatewayMetricsOptions): GatewayMetrics {
   const registry = new Registry();
