@@ -22,6 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'mock-upstream', summary: 'a scripted MCP server for failure drills', load: () => import('./mock-upstream/command.js') },
   { name: 'secrets', summary: 'set, list, remove or rotate the encrypted secrets of ${secret:NAME}', load: () => import('./secrets.js') },
   { name: 'audit', summary: 'tail, search, verify or export the tamper-evident audit log', load: () => import('./audit.js') },
+  { name: 'pins', summary: 'list, diff, approve or reject tool-definition pins (rug-pull protection)', load: () => import('./pins.js') },
   { name: 'keys', summary: 'create, list, revoke or rotate API keys; list or lift authentication blocks', load: () => import('./keys.js') },
   { name: 'authz', summary: 'explain which authorization rule decides a call, and why', load: () => import('./authz.js') },
   { name: 'guard', summary: 'check SQL, paths or URLs with a guard (defaults or a tool’s configured guards)', load: () => import('./guard.js') },
