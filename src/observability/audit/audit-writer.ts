@@ -67,7 +67,7 @@ export class AuditWriter {
   begin(ctx: CallContext): { durable: Promise<void>; end(result: CallResult | undefined, err: unknown): void } {
     const args = ctx.params.arguments ?? ctx.params;
     const record: AuditBegin = {
-      time: new Date().toISOString(),
+      time: isoNow(),
       requestId: ctx.requestId,
       principal: ctx.principal.id,
       principalKind: ctx.principal.kind,
@@ -108,6 +108,18 @@ export class AuditWriter {
     // The first refusal decides; a later allow (another rule layer) never hides it.
     if (this.#decisions.get(requestId)?.decision !== 'deny') this.#decisions.set(requestId, decision);
   }
+}
+
+let isoMs = 0;
+let isoText = '';
+/** Wall-clock ISO time, formatted once per millisecond (calls arriving together share it). */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
 }
 
 /** How the call ended, as the final record says it (same classes as the call events, plus `denied`). */

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /** The hash before the first record. */
 export const GENESIS = '0'.repeat(64);
@@ -18,7 +18,8 @@ export interface AuditRow {
 
 /** A row's hash: it covers the previous hash, so an edit anywhere breaks every later link. */
 export function rowHash(prev: string, seq: number, kind: string, body: string): string {
-  return createHash('sha256').update(`${prev}|${seq}|${kind}|${body}`).digest('hex');
+  // One-shot crypto.hash (Node ≥ 20.12): half the cost of a Hash object, and this runs twice per call.
+  return hash('sha256', `${prev}|${seq}|${kind}|${body}`, 'hex');
 }
 
 /** The body of a checkpoint row; `mac` signs upTo, head and at with the checkpoint key. */
@@ -75,5 +76,5 @@ export function canonicalJson(value: unknown): string {
 
 /** SHA-256 (hex) of the canonical JSON of a value. */
 export function digest(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return hash('sha256', canonicalJson(value), 'hex');
 }
