@@ -21,7 +21,8 @@ export function sendError(res: ServerResponse, id: string | number | null, err: 
  * edge and was dispatched): 200, as the SDK server does, except unknown method (404) and a missing
  * client capability (400), whoever raised them (the gateway, or an upstream whose error is relayed).
  * Why not the catalogue's status (504 for GW_TIMEOUT, …): the SDK client reads a JSON-RPC error body
- * only on 2xx and 4xx; a 5xx becomes a transport failure and the caller loses `data.code`.
+ * only on 2xx (and on a 400 to a modern request); any other status becomes a transport error
+ * (`SdkHttpError`, the body as text) and the caller loses `data.code` as data.
  */
 export function modernInBandStatus(error: { readonly code: number }): number {
   return error.code === -32601 ? 404 : error.code === -32021 ? 400 : 200;
