@@ -127,12 +127,14 @@ export class HttpChannel implements Channel {
       if (options.headers !== undefined)
         headers = this.#wire.era === 'modern' ? { ...options.headers, ...headers } : { ...traceHeaders(options.headers), ...headers };
       const canExpire = session !== undefined && this.#wire.era === 'legacy' && options.handshake !== true && !retried;
+      const sentWith = this.#bearer;
       const { expired, resume, unauthorized } = await this.#post(body, headers, requestId, signal, canExpire);
       // A 401 refused the request (not executed): renew the token once and send it again (ADR 0022).
       if (unauthorized === true) {
         if (reauthorised) throw upstreamAuthError(this.#o.name, 'the upstream refused a freshly issued access token (HTTP 401)');
         reauthorised = true;
-        this.#useBearer(await credentials!.rejected(this.#bearer!));
+        // The token this request carried: a concurrent request may have renewed it already (then that one is used).
+        this.#useBearer(await credentials!.rejected(sentWith!));
         continue;
       }
       // SEP-1699: the stream ended (or broke) after event ids but before the response: fetch the rest.

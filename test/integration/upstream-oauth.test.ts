@@ -122,12 +122,19 @@ void describe('upstream OAuth credentials', () => {
     await call();
     assert.equal(upstream.refused(), 1);
     assert.equal(upstream.executed(), 1, 'executed once, after the renewal');
+    // Five concurrent calls all refused with the same stale token: one renewal between them, all executed.
+    as.expireAll();
+    const asked = as.requests.length;
+    await Promise.all(Array.from({ length: 5 }, () => call()));
+    assert.equal(as.requests.length, asked + 1, 'one renewal for five refused requests');
+    assert.equal(upstream.executed(), 6);
+    const refusedBefore = upstream.refused();
     acceptAll = false;
     const err = await call().catch((e: unknown) => e);
     assert.ok(err instanceof GatewayError && err.code === 'GW_UPSTREAM_AUTH', String(err));
     assert.match(err.message, /Upstream api.*refused a freshly issued access token/);
-    assert.equal(upstream.refused(), 3, 'one retry, no loop');
-    assert.equal(upstream.executed(), 1);
+    assert.equal(upstream.refused(), refusedBefore + 2, 'one retry, no loop');
+    assert.equal(upstream.executed(), 6);
   });
 
   void it('a rotated refresh token is used next; a revoked one gives a clear error naming the upstream, held for a backoff', async () => {
