@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { describe, it } from 'node:test';
 import { cli, hasStack, mockUpstreamYaml, startGateway, tempConfig } from '../helpers/cli.js';
+import { waitFor } from '../helpers/mock-upstream.js';
 
 const NOISY = `  noisy:\n    command: ${JSON.stringify(process.execPath)}\n    args: ["-e", "process.stderr.write('Error: cannot open /data/db\\\\n'); process.exit(3)"]\n`;
 const BROKEN = '  broken:\n    command: /nonexistent/mcp-server\n';
@@ -45,9 +46,19 @@ void describe('CLI start-up', () => {
 
   void it('client list against a gateway with no ready upstream: exit 1 naming the upstream states', async () => {
     const cfg = tempConfig(`server: { port: 0 }\nlogging: { level: error }\nupstreams:\n${BROKEN}`);
-    const gw = await startGateway(['serve', cfg.file]);
+    // --log-level overrides logging.level (error would hide the warning below).
+    const gw = await startGateway(['serve', cfg.file, '--log-level', 'warn']);
     try {
       await gw.line(/^breakwater: 0 of 1 upstream ready/);
+      const levels = await waitFor(
+        () => {
+          const seen = new Set(gw.stderr.map((l) => (JSON.parse(l) as { level: string }).level));
+          return seen.has('warn') ? seen : undefined;
+        },
+        20_000,
+        'a warning on stderr',
+      );
+      assert.ok(!levels.has('info'), [...levels].join());
       const list = await cli(['client', 'list', '--url', gw.url]);
       assert.equal(list.code, 1, 'no tools is not success');
       assert.match(list.stderr, /^breakwater client: the gateway lists no tools: upstreams broken (restarting|down)/);
@@ -64,12 +75,12 @@ void describe('CLI start-up', () => {
     assert.doesNotMatch(failed.stdout, /breakwater listening on/);
     assert.match(
       failed.stderr,
-      /^breakwater serve: not every upstream was ready within 1500 ms \(broken: spawn failed: .*ENOENT\); .*--wait-ready=MS\n$/,
+      /^breakwater serve: not every upstream was ready within 1500 ms \(.*broken: spawn failed: .*ENOENT\); .*--wait-ready=MS\n$/,
     );
     assert.equal(hasStack(failed.stderr), false);
     bad.cleanup();
     const good = tempConfig(`server: { port: 0 }\nupstreams:\n${mockUpstreamYaml('a')}${mockUpstreamYaml('b')}`);
-    const gw = await startGateway(['serve', good.file, '--wait-ready', '--log-level', 'warn']);
+    const gw = await startGateway(['serve', good.file, '--wait-ready', '--log-format', 'pretty']);
     try {
       const at = gw.stdout.findIndex((l) => l.startsWith('breakwater listening on'));
       assert.ok(
@@ -81,8 +92,12 @@ void describe('CLI start-up', () => {
         gw.stdout.join('\n'),
       );
       await gw.line(/^breakwater: 2 of 2 upstreams ready, 2 tools$/);
-      // --log-level warn: the info "listening" log line is not written.
-      assert.equal(gw.stderr.filter((l) => l.includes('"msg":"listening"')).length, 0, gw.stderr.join('\n'));
+      // --log-format pretty (what a terminal gets): readable lines, no JSON.
+      assert.ok(
+        gw.stderr.some((l) => /INFO.*listening/.test(l)),
+        gw.stderr.join('\n'),
+      );
+      assert.equal(gw.stderr.filter((l) => l.startsWith('{')).length, 0, gw.stderr.join('\n'));
     } finally {
       await gw.stop();
       good.cleanup();
