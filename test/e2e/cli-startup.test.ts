@@ -93,10 +93,7 @@ void describe('CLI start-up', () => {
       );
       await gw.line(/^breakwater: 2 of 2 upstreams ready, 2 tools$/);
       // --log-format pretty (what a terminal gets): readable lines, no JSON.
-      assert.ok(
-        gw.stderr.some((l) => /INFO.*listening/.test(l)),
-        gw.stderr.join('\n'),
-      );
+      await waitFor(() => gw.stderr.some((l) => /INFO.*listening/.test(l)), 20_000, 'the pretty "listening" log line');
       assert.equal(gw.stderr.filter((l) => l.startsWith('{')).length, 0, gw.stderr.join('\n'));
     } finally {
       await gw.stop();
