@@ -9,7 +9,7 @@ export interface CommandEntry {
 
 /**
  * Every command, in the order `breakwater --help` lists them. Adding a command is one line here plus a
- * module exporting `command: CommandDefinition` (see ADR 0007).
+ * module exporting `command: CommandDefinition` (see ADR 0025).
  */
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'init', summary: 'write a commented starter breakwater.yaml', load: () => import('./init.js') },
