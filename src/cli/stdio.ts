@@ -26,7 +26,7 @@ export const command: CommandDefinition = {
     const configFile = serveConfigFile(args);
     const gateway = new Gateway({ config, log, ...(configFile !== undefined && { configFile }) });
     await gateway.start(false);
-    const server = new StdioServer(gateway.layer, process.stdin, process.stdout, log, stdioPrincipal(config));
+    const server = new StdioServer(gateway.layer, process.stdin, process.stdout, log, stdioPrincipal(config), config.server.maxBodyBytes);
     const signal = new Promise<void>((resolve) => {
       process.once('SIGTERM', () => resolve());
       process.once('SIGINT', () => resolve());

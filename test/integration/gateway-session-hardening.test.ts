@@ -110,6 +110,32 @@ void describe('caller input hardening with an upstream', () => {
     input.end();
   });
 
+  void it('stdio: a line over the size limit is discarded as it streams, answered GW_PAYLOAD_TOO_LARGE, and the next line is served', async () => {
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const replies: { id: unknown; result?: unknown; error?: { code: number; message: string; data: Record<string, unknown> } }[] = [];
+    createInterface({ input: output }).on('line', (line) => replies.push(JSON.parse(line) as (typeof replies)[number]));
+    new StdioServer(gw.gateway.layer, input, output, silentLogger, undefined, 64 * 1024);
+    // 8 MiB in 64 KiB chunks with no newline: before, readline buffered all of it (a caller could grow memory without bound).
+    const chunk = 'x'.repeat(64 * 1024);
+    const heapBefore = process.memoryUsage().heapUsed;
+    input.write('{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"');
+    for (let i = 0; i < 128; i++) input.write(chunk);
+    const heapGrowth = process.memoryUsage().heapUsed - heapBefore;
+    input.write('"}}\n');
+    await waitFor(() => replies.length >= 1, 10_000, 'the oversized line answered');
+    assert.equal(replies[0]!.id, null);
+    assert.equal(replies[0]!.error?.code, -32600);
+    assert.equal(replies[0]!.error?.data.code, 'GW_PAYLOAD_TOO_LARGE');
+    assert.match(replies[0]!.error?.message ?? '', /65536 bytes/);
+    input.write(JSON.stringify(INIT) + '\n');
+    await waitFor(() => replies.length >= 2, 10_000, 'the next line served');
+    assert.ok(replies[1]!.result, JSON.stringify(replies[1]));
+    input.end();
+    // A diagnostic, not a bound: GC timing varies; the property is that the line was never kept whole.
+    assert.ok(heapGrowth < 64 * 1024 * 1024, `heap grew ${heapGrowth} bytes while 8 MiB streamed`);
+  });
+
   void it('stdio, modern era: a request id already in flight is refused and the first stays cancellable', async () => {
     const input = new PassThrough();
     const output = new PassThrough();

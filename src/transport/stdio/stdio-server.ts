@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../core/index.js';
 import type { Principal } from '../../pipeline/index.js';
@@ -7,6 +6,7 @@ import type { JsonRpcMessage, RequestId } from '../../protocol/index.js';
 import { failure, isNotification, isRequest, isResponse, META, MODERN_VERSION, MODERN_VERSIONS } from '../../protocol/index.js';
 import type { LegacySession, SessionLayer } from '../../session/index.js';
 import { ANONYMOUS } from '../../session/index.js';
+import { NdjsonDecoder } from '../../upstream/ndjson-decoder.js';
 import { parseCallerJson } from '../caller-json.js';
 
 /**
@@ -26,10 +26,28 @@ export class StdioServer {
     private readonly log: Logger,
     /** Who the caller is: stdio has no credentials, so the principal comes from config (`auth.stdio`). */
     private readonly principal: Principal = ANONYMOUS,
+    /** Longest request line accepted (`server.maxBodyBytes`): a longer one is discarded as it streams, so memory stays bounded. */
+    maxLineBytes = 4 * 1024 * 1024,
   ) {
-    const lines = createInterface({ input, crlfDelay: Infinity });
-    lines.on('line', (line) => this.#onLine(line));
-    this.#closed = new Promise((resolve) => lines.on('close', () => resolve()));
+    const decoder = new NdjsonDecoder(maxLineBytes, {
+      line: (text) => this.#onLine(text),
+      oversized: (bytes) =>
+        this.#fail(
+          null,
+          new GatewayError('GW_PAYLOAD_TOO_LARGE', `Request line of ${bytes} bytes exceeds ${maxLineBytes} bytes (server.maxBodyBytes)`, {
+            data: { limitBytes: maxLineBytes },
+          }),
+        ),
+    });
+    input.on('data', (chunk: Buffer | string) => decoder.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+    this.#closed = new Promise((resolve) => {
+      // A last line without its newline is still a message, as readline treated it.
+      input.once('end', () => {
+        decoder.push(Buffer.from('\n'));
+        resolve();
+      });
+      input.once('close', () => resolve());
+    });
   }
 
   /** Resolves when stdin ends (the client went away). */
