@@ -96,7 +96,7 @@ void describe('upstream OAuth credentials', () => {
     await call(); // sent with the held token; the renewal runs beside it
     const renewed = await renewal;
     assert.equal(renewed.ok, true);
-    await sharedBearerSource(spec, deps(clock)).renewing;
+    await (sharedBearerSource(spec, deps(clock)) as TokenSource).renewing;
     as.expireAll(renewed.token); // the old token's time is up at the upstream: only the renewed one is accepted
     for (let i = 0; i < 5; i++) await call();
     assert.equal(upstream.refused(), 0, 'no request was refused');
