@@ -9,8 +9,10 @@ export interface CommandEntry {
 
 /**
  * Every command, in the order `breakwater --help` lists them. Adding a command is one line here plus a
- * module exporting `command: CommandDefinition` (see ADR 0025).
+ * module exporting `command: CommandDefinition` (see ADR 0025). One row per line, unformatted, so that
+ * concurrent registrations merge as single-line changes.
  */
+// prettier-ignore
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'init', summary: 'write a commented starter breakwater.yaml', load: () => import('./init.js') },
   { name: 'serve', summary: 'run the gateway on Streamable HTTP', load: () => import('./serve.js') },
