@@ -1,6 +1,7 @@
 import { ConfigError, formatPath, type ConfigProblem, type PathSegment } from './config-error.js';
 import { configSchema } from './config-schema.js';
 import { deepFreeze } from './deep-freeze.js';
+import { applyEnvOverrides, overrideFor, referencedVariables } from './env-overrides.js';
 import { bareDollarWarnings, envRefsAt } from './env-refs.js';
 import { interpolate, type Env } from './interpolate.js';
 import { createIssueReader, pathKey, type RawProblem } from './issues.js';
@@ -55,9 +56,14 @@ export function parseConfig(
       : undefined;
   const expanded = interpolate(data, env, { bare: root !== undefined, ...(secret && { secret }) });
   let toSource = (path: readonly PathSegment[]): PathSegment[] => [...path];
+  // Values set by BREAKWATER_* variables are never repeated in messages, like ${env:…} values.
+  let envSet = (_path: readonly PathSegment[]): string | undefined => undefined;
   const reader = createIssueReader(
-    (path) => expanded.secret.has(pathKey(toSource(path))),
-    (path) => envRefsAt(data, toSource(path)),
+    (path) => expanded.secret.has(pathKey(toSource(path))) || envSet(path) !== undefined,
+    (path) => {
+      const variable = envSet(path);
+      return variable ? [variable] : envRefsAt(data, toSource(path));
+    },
   );
   const problems: RawProblem[] = [];
   // An unresolved ${env:…} already has its problem; the schema's complaint about the placeholder is noise.
@@ -73,10 +79,28 @@ export function parseConfig(
     toSource = converted.toSource;
     add(converted.problems);
   }
+  // BREAKWATER_SERVER__PORT-style variables, after the file and before validation; their problems name them.
+  const overrides = applyEnvOverrides(native, configSchema, env, referencedVariables(data));
+  native = overrides.value;
+  envSet = (path) => overrideFor(overrides.applied, path)?.variable;
+  const fromEnv = new Map<RawProblem, string>();
+  for (const p of overrides.problems) {
+    const problem = { path: [], message: p.message };
+    fromEnv.set(problem, p.variable);
+    problems.push(problem);
+  }
   const parsed = configSchema.safeParse(native, { error: reader.errorMap });
-  if (!parsed.success) add(reader.read(parsed.error.issues).map((p) => ({ path: toSource(p.path), message: p.message })));
+  if (!parsed.success)
+    for (const p of reader.read(parsed.error.issues)) {
+      const variable = overrideFor(overrides.applied, p.path)?.variable;
+      const problem = variable ? { path: p.path, message: p.message } : { path: toSource(p.path), message: p.message };
+      if (variable) {
+        fromEnv.set(problem, variable);
+        problems.push(problem);
+      } else add([problem]);
+    }
   problems.push(...expanded.problems);
-  if (problems.length > 0 || !parsed.success) throw new ConfigError('invalid', locateAll(problems, file, locate));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError('invalid', locateAll(problems, file, locate, fromEnv));
 
   warnings = [...warnings, ...bareDollarWarnings(data, env)];
   if (root === undefined)
@@ -84,8 +108,16 @@ export function parseConfig(
   return deepFreeze({ file, format: root === undefined ? 'native' : 'mcpServers', config: parsed.data, skipped, warnings });
 }
 
-function locateAll(problems: readonly RawProblem[], file: string, locate: Source['locate'] | undefined): ConfigProblem[] {
-  const located = problems.map((p) => {
+function locateAll(
+  problems: readonly RawProblem[],
+  file: string,
+  locate: Source['locate'] | undefined,
+  fromEnv: ReadonlyMap<RawProblem, string> = new Map(),
+): ConfigProblem[] {
+  const located = problems.map((p): ConfigProblem => {
+    const variable = fromEnv.get(p);
+    // An environment override is not in the file: the problem names the variable instead.
+    if (variable) return { file: variable, path: p.path.length === 0 ? '' : formatPath(p.path), message: p.message };
     const pos = locate?.(p.path, p.message.startsWith('unknown key'));
     return { file, path: formatPath(p.path), message: p.message, ...(pos && { line: pos.line, column: pos.column }) };
   });
