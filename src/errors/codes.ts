@@ -29,14 +29,20 @@ export const ERROR_CODES = {
   GW_INSUFFICIENT_SCOPE: {
     rpc: -32031,
     http: 403,
-    summary: 'The token is valid but lacks a scope the gateway requires; data.scope and the WWW-Authenticate header name the scopes needed.',
+    summary:
+      'The token is valid but lacks a scope the gateway requires; data.scope and the WWW-Authenticate header name the scopes needed.',
   },
   GW_AUTH_BLOCKED: {
     rpc: -32032,
     http: 429,
-    summary: 'Too many failed authentication attempts from this address or with this credential; blocked until data.retryAfterMs passes (or an operator unblocks it).',
+    summary:
+      'Too many failed authentication attempts from this address or with this credential; blocked until data.retryAfterMs passes (or an operator unblocks it).',
   },
-  GW_METHOD_NOT_ALLOWED: { rpc: -32600, http: 405, summary: 'The HTTP method is not allowed on this path; data.allow and the Allow header list those that are.' },
+  GW_METHOD_NOT_ALLOWED: {
+    rpc: -32600,
+    http: 405,
+    summary: 'The HTTP method is not allowed on this path; data.allow and the Allow header list those that are.',
+  },
   GW_NOT_ACCEPTABLE: { rpc: -32600, http: 406, summary: 'The Accept header allows neither application/json nor text/event-stream.' },
   GW_STREAM_CONFLICT: { rpc: -32600, http: 409, summary: 'A stream is already open for this session.' },
   GW_PAYLOAD_TOO_LARGE: { rpc: -32600, http: 413, summary: 'The request body exceeds the configured limit.' },

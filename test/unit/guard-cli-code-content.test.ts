@@ -23,8 +23,18 @@ describe('breakwater guard code|content', () => {
   it('content: reports secrets and active HTML as denials, never echoing the secret in the reason', async () => {
     const r = await run('content', '--json', 'key AKIAZ7XQ3MPLR2D5VW4Q', 'hello world', '<img src=x onerror=alert(1)>');
     assert.equal(r.code, 3);
-    const lines = r.out.trim().split('\n').map((l) => JSON.parse(l) as { decision: string; rule?: string; reason?: string });
-    assert.deepEqual(lines.map((l) => [l.decision, l.rule]), [['deny', 'content.secret'], ['allow', undefined], ['deny', 'content.html-active']]);
+    const lines = r.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { decision: string; rule?: string; reason?: string });
+    assert.deepEqual(
+      lines.map((l) => [l.decision, l.rule]),
+      [
+        ['deny', 'content.secret'],
+        ['allow', undefined],
+        ['deny', 'content.html-active'],
+      ],
+    );
     assert.ok(!lines[0]!.reason!.includes('AKIA'));
   });
 });
