@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict';
 import { createInterface } from 'node:readline';
 import { PassThrough } from 'node:stream';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stdioPrincipal } from '../../src/app/auth-wiring.js';
 import { parseConfig } from '../../src/config/index.js';
@@ -11,7 +14,10 @@ import { silentLogger } from '../../src/core/index.js';
 import { StdioServer } from '../../src/transport/stdio/stdio-server.js';
 import { everythingStdio, startGateway, type TestGateway } from '../helpers/gateway.js';
 
+// API keys are on by default with an auth section: their keys.db goes to a scratch folder, not the working directory.
+const storageDir = join(tmpdir(), `bw-auth-stdio-${process.pid}`);
 const input = {
+  storage: { dir: storageDir },
   upstreams: { everything: everythingStdio() },
   auth: { stdio: { id: 'desktop', roles: ['writer'], claims: { team: 'docs' } } },
   authorization: {
@@ -25,7 +31,10 @@ void describe('stdio principal from config', () => {
   before(async () => {
     gw = await startGateway(input);
   });
-  after(() => gw?.stop());
+  after(async () => {
+    await gw?.stop();
+    rmSync(storageDir, { recursive: true, force: true });
+  });
 
   void it('is a config principal with the configured id, roles and claims', () => {
     const p = stdioPrincipal(parseConfig(input, '<test>').config);
