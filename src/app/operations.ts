@@ -7,6 +7,7 @@ import { createLogger } from '../observability/logger.js';
 import { createGatewayMetrics, type GatewayMetrics, type GatewayStateSource } from '../observability/metrics/index.js';
 import type { GatewayTracing } from '../observability/tracing/index.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import { startAlerts } from './alerts-wiring.js';
 import { Readiness } from './gateway-state.js';
 import type { AttemptHooks } from './observability-wiring.js';
 import { VERSION } from './version.js';
@@ -69,6 +70,8 @@ export class Operations {
       ];
       this.#offs.push(subscribeAccessLog(channels, sinks));
     }
+    const alerts = startAlerts(config, channels, log);
+    if (alerts) this.#offs.push(() => alerts.stop());
     if (!config.admin.enabled) return;
     const admin = new AdminServer({
       host: config.admin.host,
@@ -86,6 +89,12 @@ export class Operations {
         sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details });
       },
     });
+    if (alerts)
+      admin.route('/alerts', {
+        method: 'GET',
+        access: 'token',
+        handle: (_req, res) => sendJson(res, 200, { active: alerts.active(), history: alerts.history() }),
+      });
     const metrics = this.metrics;
     if (metrics)
       admin.route('/metrics', {

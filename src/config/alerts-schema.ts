@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeepReadonly } from './types.js';
 import { bool, headerMap, httpUrl, int, ms, num, positiveMs, text } from './primitives.js';
 
 // `alerts`: built-in rules over the observability channels and sampled gauges, and where they are sent
@@ -72,5 +73,5 @@ export const alertsSchema = z.strictObject({
   sinks: z.array(sink).default([{ type: 'log' }]),
 });
 
-/** The validated `alerts` section. */
-export type AlertsConfig = z.infer<typeof alertsSchema>;
+/** The validated `alerts` section (read-only, as the loaded config is frozen). */
+export type AlertsConfig = DeepReadonly<z.output<typeof alertsSchema>>;

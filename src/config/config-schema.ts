@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_MAX_JSON_DEPTH } from '../core/json-limits.js';
+import { alertsSchema } from './alerts-schema.js';
 import { auditSchema } from './audit-schema.js';
 import { authorizationSchema } from './authorization-schema.js';
 import { adminSchema, observabilitySchema } from './observability-schema.js';
@@ -119,6 +120,7 @@ const fields = z.strictObject({
   logging: logging.prefault({}),
   admin: adminSchema.prefault({}),
   observability: observabilitySchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
   namespace: namespace.prefault({}),
   pinning: pinningSchema.prefault({}),
   defaults: resolvedPolicyScopeSchema.prefault({}),
