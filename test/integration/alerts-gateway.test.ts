@@ -1,6 +1,7 @@
 // Alerts in a running gateway: the mock upstream's errors open its breaker and GET /alerts on the admin
 // listener shows breakerOpen firing; every metric deploy/prometheus/alerts.yml references is in a real scrape.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +55,18 @@ void describe('alerts in a running gateway', () => {
       [['breakerOpen:mock', 'firing']],
     );
     assert.equal(body.history.length, 1);
+  });
+
+  void it('the Prometheus rules pass promtool check rules (when promtool is installed)', (t) => {
+    let out: string;
+    try {
+      out = execFileSync('promtool', ['check', 'rules', RULES], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (err) {
+      const e = err as { code?: string; stdout?: string; stderr?: string };
+      if (e.code === 'ENOENT') return t.diagnostic('promtool not installed: rule syntax not checked');
+      assert.fail(`promtool check rules failed: ${e.stdout ?? ''}${e.stderr ?? ''}`);
+    }
+    assert.match(out, /SUCCESS: \d+ rules found/);
   });
 
   void it('every metric the Prometheus rules reference appears in a scrape', async () => {
