@@ -114,6 +114,9 @@ describe('HTTP endpoint guards', () => {
     assert.equal((await fetch(`${base}/healthz`)).status, 200);
     const ready = await fetch(`${base}/readyz`);
     assert.equal(ready.status, 200);
-    assert.match(await ready.text(), /"everything":"ready"/);
+    const detail = (await ready.json()) as { status: string; upstreams: Record<string, { ready: boolean; replicas: { state: string }[] }> };
+    assert.equal(detail.status, 'ready');
+    assert.equal(detail.upstreams.everything?.ready, true);
+    assert.equal(detail.upstreams.everything?.replicas[0]?.state, 'ready');
   });
 });

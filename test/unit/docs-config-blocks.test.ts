@@ -76,7 +76,8 @@ void describe('docs: every YAML/JSON block is a config the loader accepts (or is
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean)
-          .map((name) => [name, 'example']),
+          // Long enough for keys that demand a random secret (admin.token: 16+ characters).
+          .map((name) => [name, 'example-0123456789abcdef']),
       );
       const data = parts.has('fragment') ? wrap(source.data, parts.get('fragment') ?? '') : source.data;
       // Throws ConfigError listing every problem, located in the block.
