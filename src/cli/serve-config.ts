@@ -36,9 +36,10 @@ export function loadServeConfig(args: ParsedCommand, io: CommandIo): BreakwaterC
   const level = str(args, 'log-level');
   if (port === undefined && host === undefined && level === undefined) return config;
   // Re-validated so the overridden config is checked and frozen like any other (the flags are checked already).
+  // Environment overrides were applied by the load: applying them again would beat the flags.
   const server = { ...config.server, ...(port !== undefined && { port: Number(port) }), ...(host !== undefined && { host }) };
   const logging = { ...config.logging, ...(level !== undefined && { level }) };
-  return parseConfig({ ...config, server, logging }, file).config;
+  return parseConfig({ ...config, server, logging }, file, io.env, undefined, { envOverrides: false }).config;
 }
 
 /** The config file `serve`/`stdio` use (FILE, --config, or ./breakwater.yaml when present): stores live beside it. */

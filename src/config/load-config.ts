@@ -35,6 +35,8 @@ export function loadConfig(file: string, env: Env = process.env, options: LoadOp
 export interface LoadOptions {
   /** Opens the secret store for `${secret:NAME}`; without it such references are problems. */
   readonly secrets?: SecretOpener;
+  /** Apply `BREAKWATER_*` overrides (default true); false when re-validating a config already loaded. */
+  readonly envOverrides?: boolean;
 }
 
 /**
@@ -80,7 +82,10 @@ export function parseConfig(
     add(converted.problems);
   }
   // BREAKWATER_SERVER__PORT-style variables, after the file and before validation; their problems name them.
-  const overrides = applyEnvOverrides(native, configSchema, env, referencedVariables(data));
+  const overrides =
+    options.envOverrides === false
+      ? { value: native, applied: [], problems: [] }
+      : applyEnvOverrides(native, configSchema, env, referencedVariables(data));
   native = overrides.value;
   envSet = (path) => overrideFor(overrides.applied, path)?.variable;
   const fromEnv = new Map<RawProblem, string>();

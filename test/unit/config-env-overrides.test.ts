@@ -83,3 +83,13 @@ void describe('environment overrides: secrecy', () => {
     assert.match(lines[0] ?? '', /BREAKWATER_SERVER__PORT \(from the environment\)/);
   });
 });
+
+void describe('environment overrides: re-validation', () => {
+  void it('envOverrides: false leaves the document as given (a command-line flag applied after the load wins)', () => {
+    const env = { BREAKWATER_SERVER__PORT: '9000' };
+    const loaded = parseConfig(file, 'f', env).config;
+    assert.equal(loaded.server.port, 9000);
+    const flagged = { ...loaded, server: { ...loaded.server, port: 7000 } };
+    assert.equal(parseConfig(flagged, 'f', env, undefined, { envOverrides: false }).config.server.port, 7000);
+  });
+});
