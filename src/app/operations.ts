@@ -7,6 +7,7 @@ import { createLogger } from '../observability/logger.js';
 import { createGatewayMetrics, type GatewayMetrics, type GatewayStateSource } from '../observability/metrics/index.js';
 import type { GatewayTracing } from '../observability/tracing/index.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
+import type { AlertEngine } from '../observability/alerts/index.js';
 import { startAlerts } from './alerts-wiring.js';
 import { Readiness } from './gateway-state.js';
 import type { AttemptHooks } from './observability-wiring.js';
@@ -37,12 +38,16 @@ export class Operations {
   #admin: AdminServer | undefined;
   #tracing: GatewayTracing | undefined;
   #offs: (() => void)[] = [];
+  #alerts: AlertEngine | undefined;
 
   constructor(private readonly deps: OperationsDeps) {
     const { config, channels, state } = deps;
     this.readiness = new Readiness(config, state);
     const m = config.observability.metrics;
     this.metrics = m.enabled && config.admin.enabled ? createGatewayMetrics(channels, state, m) : undefined;
+    // Subscribed now, like metrics, so upstream states published before start() are seen.
+    const alerts = (this.#alerts = startAlerts(config, channels, deps.log));
+    if (alerts) this.#offs.push(() => alerts.stop());
   }
 
   /** The tracer, once started (observability.tracing.enabled). */
@@ -70,8 +75,7 @@ export class Operations {
       ];
       this.#offs.push(subscribeAccessLog(channels, sinks));
     }
-    const alerts = startAlerts(config, channels, log);
-    if (alerts) this.#offs.push(() => alerts.stop());
+    const alerts = this.#alerts;
     if (!config.admin.enabled) return;
     const admin = new AdminServer({
       host: config.admin.host,
