@@ -18,11 +18,18 @@ import { Dispatcher, SessionLayer, SessionStore, SubscriptionHub, type GatewayIn
 import { HttpServer, LegacySseEndpoint, legacySsePaths, McpEndpoint, StreamRegistry } from '../transport/http/index.js';
 import { createUpstreamConnection, type UpstreamConnection } from '../upstream/index.js';
 import { AccessControl } from './access-control.js';
-import { stdioPrincipal, wireAuth, type AuthSetup } from './auth-wiring.js';
+import { wireAuth, type AuthSetup } from './auth-wiring.js';
 import { deliverSessionLog, Isolation } from './isolation.js';
 import type { Channels } from '../observability/index.js';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
-import { bridgeResilience, bridgeUpstreams, gatewayChannels, observeAttempts, publishSession, type AttemptHooks } from './observability-wiring.js';
+import {
+  bridgeResilience,
+  bridgeUpstreams,
+  gatewayChannels,
+  observeAttempts,
+  publishSession,
+  type AttemptHooks,
+} from './observability-wiring.js';
 import { gatewayState } from './gateway-state.js';
 import { Operations } from './operations.js';
 import { createPinning, watchPins, type PinningSetup } from './pinning-wiring.js';
@@ -71,7 +78,7 @@ export class Gateway {
   readonly operations: Operations;
   #http: HttpServer | undefined;
   #sse: LegacySseEndpoint | undefined;
-  /** Authentication and edge protection of the listener (ADR 0007), once listening. */
+  /** Authentication and edge protection of the listener (ADR 0020), once listening. */
   #auth: AuthSetup | undefined;
   #address: AddressInfo | undefined;
   #stopping: Promise<void> | undefined;
@@ -212,7 +219,13 @@ export class Gateway {
     }
     if (!listen) return;
     const streams = new StreamRegistry(config.server.streams, this.options.clock ?? systemClock);
-    const auth = (this.#auth = wireAuth(config, { clock: this.options.clock ?? systemClock, log, channels: this.channels, configFile: this.options.configFile ?? '<inline>', keyStore: this.options.keyStore }));
+    const auth = (this.#auth = wireAuth(config, {
+      clock: this.options.clock ?? systemClock,
+      log,
+      channels: this.channels,
+      configFile: this.options.configFile ?? '<inline>',
+      keyStore: this.options.keyStore,
+    }));
     const endpoint = new McpEndpoint(this.layer, config.server.maxBodyBytes, auth.principalOf, streams);
     this.#sse = config.server.legacySse.enabled ? this.#legacySse() : undefined;
     this.#http = new HttpServer(

@@ -166,10 +166,12 @@ function checkNames(
 }
 
 /** The native breakwater.yaml schema: parsing fills every default and resolves transports and prefixes. */
-export const configSchema = fields.superRefine(checkNames, { when: () => true })
-  .superRefine(checkAnonymousBind, { when: () => true }).transform((config) => ({
-  ...config,
-  upstreams: Object.fromEntries(
-    Object.entries(config.upstreams).map(([name, upstream]) => [name, { ...upstream, prefix: upstream.prefix ?? name }]),
-  ),
-}));
+export const configSchema = fields
+  .superRefine(checkNames, { when: () => true })
+  .superRefine(checkAnonymousBind, { when: () => true })
+  .transform((config) => ({
+    ...config,
+    upstreams: Object.fromEntries(
+      Object.entries(config.upstreams).map(([name, upstream]) => [name, { ...upstream, prefix: upstream.prefix ?? name }]),
+    ),
+  }));
