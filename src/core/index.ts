@@ -7,3 +7,4 @@ export * from './logger.js';
 export * from './json-limits.js';
 export * from './log-throttle.js';
 export * from './secret-scrubber.js';
+export * from './glob.js';

@@ -31,16 +31,4 @@ export function disambiguate(exposed: string, upstream: string, name: string): s
 }
 
 /** Compiles simple `*` / `?` globs (allow/deny filters) into one matcher. */
-export function globMatcher(patterns: readonly string[]): (name: string) => boolean {
-  if (patterns.length === 0) return () => false;
-  const source = patterns
-    .map((p) =>
-      p
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.'),
-    )
-    .join('|');
-  const re = new RegExp(`^(?:${source})$`);
-  return (name) => re.test(name);
-}
+export { globMatcher } from '../core/index.js';

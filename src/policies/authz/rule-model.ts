@@ -1,3 +1,4 @@
+import { globMatcher } from '../../core/index.js';
 import type { Principal } from '../../pipeline/index.js';
 
 /** What a decision is about: a call's route and method, or one item of a list. */
@@ -44,16 +45,7 @@ export type Matcher = (name: string) => boolean;
 export function globs(patterns: readonly string[] | undefined): Matcher | undefined {
   if (patterns === undefined) return undefined;
   if (patterns.includes('*')) return () => true;
-  const source = patterns
-    .map((p) =>
-      p
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*/g, '.*')
-        .replace(/\?/g, '.'),
-    )
-    .join('|');
-  const re = new RegExp(`^(?:${source})$`, 's');
-  return (name) => re.test(name);
+  return globMatcher(patterns, 's');
 }
 
 /**
