@@ -4,9 +4,9 @@
 // cache. Run: `npm run build && node dist/bench/access-cost.js` (or `node --import tsx bench/access-cost.ts`).
 import { AccessControl } from '../src/app/access-control.js';
 import { parseConfig } from '../src/config/index.js';
-import { silentLogger, systemClock } from '../src/core/index.js';
 import type { CallContext, Next, Principal, Route } from '../src/pipeline/index.js';
 import { Authorizer, ListVisibility } from '../src/policies/authz/index.js';
+import { benchContext } from './lib/call-context.js';
 
 const rules = [
   { id: 'r1', action: 'deny', tools: ['*__delete_*'] },
@@ -36,22 +36,7 @@ const { config } = parseConfig(
 );
 const principal: Principal = { id: 'ann', kind: 'api-key', roles: ['analyst'] };
 const route: Route = { upstream: 'db', kind: 'tool', name: 'db__query', target: 'query' };
-const ctx: CallContext = {
-  requestId: 'r',
-  rpcId: 1,
-  method: 'tools/call',
-  route,
-  params: { name: 'query', arguments: { limit: 10, sql: 'select 1' } },
-  principal,
-  era: 'legacy',
-  sessionId: undefined,
-  signal: new AbortController().signal,
-  deadline: Infinity,
-  clock: systemClock,
-  log: silentLogger,
-  caller: { notify() {}, request: async () => ({}), capabilities: {} },
-  state: { committed: false, attempts: 0 },
-};
+const ctx: CallContext = benchContext({ route, params: { name: 'query', arguments: { limit: 10, sql: 'select 1' } }, principal });
 const terminal: Next = async () => ({ content: [] });
 
 async function measure(name: string, fn: () => Promise<unknown> | unknown, calls = 200_000): Promise<string> {

@@ -6,32 +6,26 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, systemClock } from '../src/core/index.js';
 import { AuditWriter } from '../src/observability/audit/index.js';
 import { createChannels } from '../src/observability/index.js';
 import { compose, type CallContext, type Next } from '../src/pipeline/index.js';
 import { createAuditGatePolicy } from '../src/policies/audit-gate/index.js';
 import { digest } from '../src/store/audit/chain.js';
 import { SqliteAuditSink } from '../src/store/sqlite/sqlite-audit-sink.js';
+import { benchContext } from './lib/call-context.js';
 
 const route = { upstream: 'up', kind: 'tool', name: 'up__echo', target: 'echo' } as const;
 let seq = 0;
-const ctx = (): CallContext => ({
-  requestId: `r-${++seq}`,
-  rpcId: seq,
-  method: 'tools/call',
-  route,
-  params: { name: 'echo', arguments: { message: 'hello world', count: 3, flags: { a: true } } },
-  principal: { id: 'alice', kind: 'api-key', roles: ['analyst'] },
-  era: 'legacy',
-  sessionId: 'session-1',
-  signal: new AbortController().signal,
-  deadline: Infinity,
-  clock: systemClock,
-  log: silentLogger,
-  caller: { notify() {}, request: async () => ({}), capabilities: {} },
-  state: { committed: false, attempts: 1 },
-});
+const ctx = (): CallContext =>
+  benchContext({
+    requestId: `r-${++seq}`,
+    rpcId: seq,
+    route,
+    params: { name: 'echo', arguments: { message: 'hello world', count: 3, flags: { a: true } } },
+    principal: { id: 'alice', kind: 'api-key', roles: ['analyst'] },
+    sessionId: 'session-1',
+    state: { committed: false, attempts: 1 },
+  });
 const terminal: Next = async () => ({ content: [{ type: 'text', text: 'hello world' }] });
 
 /** CPU µs per call of `next` with `concurrency` calls in flight, over `calls` calls. */

@@ -3,7 +3,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger, systemClock } from '../src/core/index.js';
 import { compose, type CallContext, type Next, type Policy } from '../src/pipeline/index.js';
 import {
   bindGuard,
@@ -17,6 +16,7 @@ import {
   SchemaCompiler,
   type GuardBinding,
 } from '../src/policies/guards/index.js';
+import { benchContext } from './lib/call-context.js';
 
 const SCHEMA = {
   type: 'object',
@@ -76,22 +76,8 @@ const CASES: Record<string, { bindings: GuardBinding[]; args: (i: number) => Rec
   },
 };
 
-const ctx = (args: Record<string, unknown>): CallContext => ({
-  requestId: 'r',
-  rpcId: 1,
-  method: 'tools/call',
-  route: { upstream: 'db', kind: 'tool', name: 'db__query', target: 'query' },
-  params: { name: 'query', arguments: args },
-  principal: { id: 'a', kind: 'anonymous', roles: [] },
-  era: 'legacy',
-  sessionId: undefined,
-  signal: new AbortController().signal,
-  deadline: Infinity,
-  clock: systemClock,
-  log: silentLogger,
-  caller: { notify() {}, request: async () => ({}), capabilities: {} },
-  state: { committed: false, attempts: 0 },
-});
+const ctx = (args: Record<string, unknown>): CallContext =>
+  benchContext({ route: { upstream: 'db', kind: 'tool', name: 'db__query', target: 'query' }, params: { name: 'query', arguments: args } });
 
 await preloadSqlParsers();
 const terminal: Next = async () => ({ content: [] });

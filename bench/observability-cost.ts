@@ -15,6 +15,7 @@ import { createGatewayMetrics } from '../src/observability/metrics/index.js';
 import { createGatewayTracing, type GatewayTracing } from '../src/observability/tracing/index.js';
 import type { CallContext, Next } from '../src/pipeline/index.js';
 import { publishCallEnd, publishCallStart } from '../src/session/call-events.js';
+import { benchContext } from './lib/call-context.js';
 
 const dropSpans: SpanExporter = {
   export: (_spans, done) => done({ code: ExportResultCode.SUCCESS }),
@@ -26,22 +27,14 @@ const state = {
   sessions: () => ({ legacy: 0, modern: 0 }),
 };
 
-const ctx = (i: number): CallContext => ({
-  requestId: `r${i}`,
-  rpcId: i,
-  method: 'tools/call',
-  route: { upstream: 'up', kind: 'tool', name: 'echo', target: 'echo' },
-  params: { name: 'echo', arguments: {}, _meta: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } },
-  principal: { id: 'a', kind: 'anonymous', roles: [] },
-  era: 'legacy',
-  sessionId: 's',
-  signal: new AbortController().signal,
-  deadline: Infinity,
-  clock: systemClock,
-  log: silentLogger,
-  caller: { notify() {}, request: async () => ({}), capabilities: {} },
-  state: { committed: false, attempts: 0 },
-});
+const ctx = (i: number): CallContext =>
+  benchContext({
+    requestId: `r${i}`,
+    rpcId: i,
+    route: { upstream: 'up', kind: 'tool', name: 'echo', target: 'echo' },
+    params: { name: 'echo', arguments: {}, _meta: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } },
+    sessionId: 's',
+  });
 
 const terminal: Next = async (c) => {
   c.state.attempts++;

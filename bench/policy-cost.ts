@@ -5,6 +5,7 @@ import { PipelineCompiler } from '../src/app/pipeline-compiler.js';
 import { parseConfig, type BreakwaterConfigInput } from '../src/config/index.js';
 import { silentLogger, systemClock } from '../src/core/index.js';
 import type { CallContext } from '../src/pipeline/index.js';
+import { benchContext } from './lib/call-context.js';
 
 type Scope = NonNullable<NonNullable<BreakwaterConfigInput['upstreams']>[string]['policies']>;
 
@@ -47,22 +48,7 @@ const ACCESS: Record<string, Partial<BreakwaterConfigInput>> = {
 
 const route = { upstream: 'up', kind: 'tool', name: 'echo', target: 'echo' } as const;
 const principal = { id: 'a', kind: 'anonymous', roles: [] } as const;
-const ctx = (): CallContext => ({
-  requestId: 'r',
-  rpcId: 1,
-  method: 'tools/call',
-  route,
-  params: { arguments: { n: 1 } },
-  principal,
-  era: 'legacy',
-  sessionId: undefined,
-  signal: new AbortController().signal,
-  deadline: Infinity,
-  clock: systemClock,
-  log: silentLogger,
-  caller: { notify() {}, request: async () => ({}), capabilities: {} },
-  state: { committed: false, attempts: 0 },
-});
+const ctx = (): CallContext => benchContext({ route, params: { arguments: { n: 1 } }, principal });
 
 const rows: string[] = [];
 const cases: [string, Scope, Partial<BreakwaterConfigInput>][] = [
