@@ -1,6 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { openDb } from './open-db.js';
 import type { ApiKeyRecord, BlockRecord, KeyStore } from '../key-store.js';
 
 /** The slice of better-sqlite3 this store uses (the package ships no types). */
@@ -16,7 +14,6 @@ interface Db {
   transaction<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void;
   close(): void;
 }
-const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string) => Db;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -49,11 +46,7 @@ export class SqliteKeyStore implements KeyStore {
   #ownWrites = 0;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    this.#db = new Database(file);
-    if (file !== ':memory:') chmodSync(file, 0o600);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('busy_timeout = 2000');
+    this.#db = openDb(file);
     this.#db.exec(SCHEMA);
     this.#byHash = this.#db.prepare('SELECT * FROM api_keys WHERE hash = ?');
     this.#dataVersion = this.#db.prepare('PRAGMA data_version');

@@ -1,6 +1,4 @@
-import { chmodSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { openDb } from './open-db.js';
 import type { PinRecord, PinStore } from '../../policies/pinning/index.js';
 
 /** The slice of better-sqlite3 this store uses (the package ships no types). */
@@ -15,7 +13,6 @@ interface Db {
   pragma(sql: string, options?: { simple: boolean }): unknown;
   close(): void;
 }
-const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string) => Db;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS pins (
   upstream TEXT NOT NULL, tool TEXT NOT NULL,
@@ -52,11 +49,7 @@ export class SqlitePinStore implements PinStore {
   readonly #put: Statement;
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    this.#db = new Database(file);
-    if (file !== ':memory:') chmodSync(file, 0o600);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('busy_timeout = 2000');
+    this.#db = openDb(file);
     this.#db.exec(SCHEMA);
     this.#get = this.#db.prepare('SELECT * FROM pins WHERE upstream = ? AND tool = ?');
     this.#all = this.#db.prepare('SELECT * FROM pins ORDER BY upstream, tool');
